@@ -1,0 +1,48 @@
+"""The composition root: builds the store and engine (and later sources, scheduler, adapters)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Config, default_database, load_config
+from bot.engine import Engine, EngineSettings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    config: Config
+    store: Store
+    engine: Engine
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def database_path(config: Config, db: str | Path | None) -> Path:
+    """--db first, then the config's [bot] database; with no config at all, the bundled sample."""
+    if db is not None:
+        return Path(db)
+    if config.database is not None:
+        return config.database
+    if config.is_default:
+        from bot.sample import sample_database
+
+        return sample_database()
+    return default_database()
+
+
+def build_app(config_path: str | Path | None = None, db: str | Path | None = None) -> App:
+    config = load_config(config_path)
+    store = Store.open(database_path(config, db), config.scoring)
+    engine = Engine(
+        store,
+        EngineSettings(
+            timezone=config.timezone, title=config.digest_title, min_score=config.min_score
+        ),
+    )
+    return App(config=config, store=store, engine=engine)

@@ -1,0 +1,105 @@
+"""The parsed chat commands: plain values the engine acts on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from bot.taxonomy import CategoryFilter
+
+MAX_N = 25
+DEFAULT_N = 5
+
+
+@dataclass(frozen=True)
+class Period:
+    """A listing period as the user said it; the engine resolves it to dates."""
+
+    kind: str  # "today" | "yesterday" | "days" | "date"
+    days: int = 1  # for "days": week/this week=7, month=30, last N days=N (1..366)
+    on: date | None = None  # for "date"
+    label: str = "today"  # "today", "this week", "last 3 days", "2021-04-05"
+
+
+@dataclass(frozen=True)
+class Top:
+    n: int
+    filters: tuple[CategoryFilter, ...]
+    period: Period
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Trending:
+    n: int
+    filters: tuple[CategoryFilter, ...]
+    hours: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaperLookup:
+    arxiv_id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Search:
+    words: str
+    filters: tuple[CategoryFilter, ...]
+    period: Period | None
+    n: int
+
+
+@dataclass(frozen=True)
+class Details:
+    item: int  # "3" or "details 3" (in a digest's thread)
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    filters: tuple[CategoryFilter, ...]
+    n: int
+    at: time
+    timezone: str | None
+    days: tuple[int, ...] | None  # 0=Mon..6=Sun; None = listing days
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    filters: tuple[CategoryFilter, ...] = ()  # empty = all of the channel's subscriptions
+
+
+@dataclass(frozen=True)
+class Subscriptions:
+    pass
+
+
+@dataclass(frozen=True)
+class Categories:
+    archive: str | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Invalid:
+    message: str  # what was wrong, and an example that works
+
+
+Command = (
+    Top
+    | Trending
+    | PaperLookup
+    | Search
+    | Details
+    | Subscribe
+    | Unsubscribe
+    | Subscriptions
+    | Categories
+    | Help
+    | Invalid
+)

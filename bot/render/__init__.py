@@ -1,0 +1,1 @@
+"""Renderers: a Digest as text, markdown, JSON and platform payloads."""

@@ -1,0 +1,6 @@
+"""The SQLite store (sqlite-utils, migrations, WAL)."""
+
+from bot.store.deliveries import Delivery, DeliveryLog
+from bot.store.store import Ranked, Store
+
+__all__ = ["Delivery", "DeliveryLog", "Ranked", "Store"]

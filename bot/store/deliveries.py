@@ -1,0 +1,181 @@
+"""Deliveries: what was sent to which channel, recorded so it is never sent twice."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.store.codec import date_text, parse_date, time_text
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    platform: str
+    channel: str
+    key: str
+    kind: str
+    digest_date: date | None
+    filter: str
+    status: str  # "intent" (about to send), "sent", "failed"
+    thread: str | None
+    message_ids: tuple[str, ...]
+
+
+class DeliveryLog:
+    """Intent before sending, message ids after: a crash in between is resolved, not re-sent."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def begin(
+        self,
+        platform: str,
+        channel: str,
+        key: str,
+        *,
+        kind: str = "digest",
+        digest_date: date | None = None,
+        filter: str = "",
+        paper_ids: Sequence[str] = (),
+    ) -> tuple[Delivery, bool]:
+        """Record the intent to send. Returns the delivery and whether it is new."""
+        existing = self.get(platform, channel, key)
+        if existing is not None:
+            return existing, False
+        self.conn.execute("BEGIN")
+        try:
+            cur = self.conn.execute(
+                "INSERT INTO deliveries (platform, channel, key, kind, digest_date, filter, "
+                "status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'intent', ?)",
+                (platform, channel, key, kind, date_text(digest_date), filter, _now()),
+            )
+            delivery_id = int(cur.lastrowid or 0)
+            self.conn.executemany(
+                "INSERT INTO delivery_items (delivery_id, rank, paper_id) VALUES (?, ?, ?)",
+                [(delivery_id, rank, pid) for rank, pid in enumerate(paper_ids, start=1)],
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        created = self.get(platform, channel, key)
+        assert created is not None
+        return created, True
+
+    def mark_sent(
+        self, delivery_id: int, message_ids: Sequence[str], thread: str | None = None
+    ) -> None:
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'sent', message_ids = ?, thread = ?, sent_at = ?, "
+            "error = NULL WHERE id = ?",
+            (json.dumps(list(message_ids)), thread, _now(), delivery_id),
+        )
+
+    def add_messages(self, delivery_id: int, message_ids: Sequence[str]) -> None:
+        """Record message ids as they are sent (threads of several messages)."""
+        row = self.conn.execute(
+            "SELECT message_ids FROM deliveries WHERE id = ?", (delivery_id,)
+        ).fetchone()
+        known = json.loads(row[0]) if row else []
+        known.extend(m for m in message_ids if m not in known)
+        self.conn.execute(
+            "UPDATE deliveries SET message_ids = ? WHERE id = ?", (json.dumps(known), delivery_id)
+        )
+
+    def mark_failed(self, delivery_id: int, error: str) -> None:
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?",
+            (error[:500], delivery_id),
+        )
+
+    def retry(self, delivery_id: int) -> None:
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'intent', error = NULL WHERE id = ?", (delivery_id,)
+        )
+
+    def get(self, platform: str, channel: str, key: str) -> Delivery | None:
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE platform = ? AND channel = ? AND key = ?",
+            (platform, channel, key),
+        ).fetchone()
+        return _delivery(row) if row else None
+
+    def for_thread(self, platform: str, channel: str, thread: str) -> Delivery | None:
+        """The delivery whose thread (or first message) this is."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE platform = ? AND channel = ? AND thread = ? "
+            f"ORDER BY id DESC LIMIT 1",
+            (platform, channel, thread),
+        ).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                f"SELECT {_COLUMNS} FROM deliveries, json_each(deliveries.message_ids) m "
+                f"WHERE deliveries.platform = ? AND deliveries.channel = ? AND m.value = ? "
+                f"ORDER BY deliveries.id DESC LIMIT 1",
+                (platform, channel, thread),
+            ).fetchone()
+        return _delivery(row) if row else None
+
+    def latest_for_channel(self, platform: str, channel: str) -> Delivery | None:
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE platform = ? AND channel = ? "
+            f"AND status = 'sent' ORDER BY id DESC LIMIT 1",
+            (platform, channel),
+        ).fetchone()
+        return _delivery(row) if row else None
+
+    def pending(self) -> list[Delivery]:
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE status = 'intent' ORDER BY id"
+        ).fetchall()
+        return [_delivery(r) for r in rows]
+
+    def items(self, delivery_id: int) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT paper_id FROM delivery_items WHERE delivery_id = ? ORDER BY rank",
+                (delivery_id,),
+            )
+        ]
+
+
+_COLUMNS = ", ".join(
+    f"deliveries.{c}"
+    for c in (
+        "id",
+        "platform",
+        "channel",
+        "key",
+        "kind",
+        "digest_date",
+        "filter",
+        "status",
+        "thread",
+        "message_ids",
+    )
+)
+
+
+def _delivery(row: tuple[Any, ...]) -> Delivery:
+    return Delivery(
+        id=row[0],
+        platform=row[1],
+        channel=row[2],
+        key=row[3],
+        kind=row[4],
+        digest_date=parse_date(row[5]),
+        filter=row[6],
+        status=row[7],
+        thread=row[8],
+        message_ids=tuple(json.loads(row[9] or "[]")),
+    )
+
+
+def _now() -> str:
+    return time_text(datetime.now(UTC)) or ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
 from typing import TextIO
 
 from bot.engine import Engine
@@ -32,7 +32,7 @@ class ConsoleAdapter:
         if request is not None and reply.digest is not None:
             self.engine.record_reply(request, reply, [f"console-{self._messages}"], THREAD)
 
-    def ask(self, text: str) -> Reply | None:
+    def ask(self, text: str) -> Reply:
         request = Request(text=text, thread=THREAD, is_admin=True)
         reply = self.engine.handle(request)
         if reply is None:
@@ -47,20 +47,16 @@ class ConsoleAdapter:
         self.ask("top 5 today")
         self.console.print(Text(HINT))
 
-
-def run_console(engine: Engine, lines: Iterable[str] | TextIO, *, interactive: bool) -> None:
-    adapter = ConsoleAdapter(engine)
-    adapter.greet()
-    source = iter(lines)
-    while True:
-        if interactive:
-            adapter.console.print(PROMPT, end="")
-        try:
-            line = next(source)
-        except (StopIteration, KeyboardInterrupt, EOFError):
-            break
-        text = line.strip()
-        if text in {"quit", "exit"}:
-            break
-        if text:
-            adapter.ask(text)
+    async def serve(self, lines: TextIO, *, interactive: bool) -> None:
+        """Answer lines from `lines` until EOF or `quit`; other tasks run meanwhile."""
+        while True:
+            if interactive:
+                self.console.print(PROMPT, end="")
+            line = await asyncio.to_thread(lines.readline)
+            if not line:
+                break
+            text = line.strip()
+            if text in {"quit", "exit"}:
+                break
+            if text:
+                self.ask(text)

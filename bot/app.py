@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.config import Config, default_database, load_config
 from bot.engine import Engine, EngineSettings
 from bot.store import Store
+from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ class App:
     config: Config
     store: Store
     engine: Engine
+    subscriptions: SubscriptionService
 
     def close(self) -> None:
         self.store.close()
@@ -39,10 +41,12 @@ def database_path(config: Config, db: str | Path | None) -> Path:
 def build_app(config_path: str | Path | None = None, db: str | Path | None = None) -> App:
     config = load_config(config_path)
     store = Store.open(database_path(config, db), config.scoring)
+    subscriptions = SubscriptionService(store, default_timezone=config.timezone)
     engine = Engine(
         store,
         EngineSettings(
             timezone=config.timezone, title=config.digest_title, min_score=config.min_score
         ),
+        subscriptions=subscriptions,
     )
-    return App(config=config, store=store, engine=engine)
+    return App(config=config, store=store, engine=engine, subscriptions=subscriptions)

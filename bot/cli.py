@@ -61,11 +61,17 @@ def cli(verbose: bool) -> None:
 @common_options
 def run(config_path: Path | None, db: Path | None) -> None:
     """Run the bot: with no config, the console on the bundled sample data."""
-    from adapters.console import run_console
+    import asyncio
+
+    from bot.runtime import run_bot
 
     app = _app(config_path, db)
     try:
-        run_console(app.engine, sys.stdin, interactive=sys.stdin.isatty())
+        asyncio.run(run_bot(app, sys.stdin, interactive=sys.stdin.isatty()))
+    except KeyboardInterrupt:
+        pass
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         app.close()
 
@@ -229,8 +235,20 @@ def _zone(tz: str | None) -> str | None:
     return tz
 
 
+def _register() -> None:
+    from bot.cli_bench import bench
+    from bot.cli_ingest import ingest
+    from bot.cli_subscriptions import subscriptions
+
+    for command in (bench, ingest, subscriptions):
+        cli.add_command(command)
+
+
 def main() -> None:
     cli(prog_name="hotpapers")
+
+
+_register()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import platformdirs
 
 from bot.errors import ConfigError
 from bot.scoring import ScoringConfig
+from bot.sources.attention.feedbots import FeedBotRule
 
 KNOWN_SECTIONS = {"bot", "digest", "scoring", "schedule", "sources", "adapters", "subscriptions"}
 
@@ -28,6 +29,7 @@ class Config:
     digest_top: int = 5
     min_score: float = 1.0
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    feed_bots: FeedBotRule = field(default_factory=FeedBotRule)
     misfire_grace_seconds: int = 3600
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -84,6 +86,9 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             "blocklist",
             "own_accounts",
             "reach_weighting",
+            "feed_bot_weighting",
+            "feed_bot_links_per_day",
+            "feed_bot_weight",
         },
     )
     schedule = _table(data, "schedule", where, {"misfire_grace_seconds"})
@@ -128,6 +133,13 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             reposts_are_posts=_bool(scoring, "reposts_are_posts", False, where, "scoring"),
             excluded_accounts=excluded,
             reach_weighting=_bool(scoring, "reach_weighting", False, where, "scoring"),
+        ),
+        feed_bots=FeedBotRule(
+            enabled=_bool(scoring, "feed_bot_weighting", True, where, "scoring"),
+            max_links_per_day=_int(
+                scoring, "feed_bot_links_per_day", 20, where, "scoring", 1, 100_000
+            ),
+            weight=_number(scoring, "feed_bot_weight", 0.25, where, "scoring"),
         ),
         misfire_grace_seconds=_int(
             schedule, "misfire_grace_seconds", 3600, where, "schedule", 0, 7 * 86400

@@ -67,6 +67,9 @@ class Observation:
     followers: int | None = None
     is_repost: bool = False
     post: Post | None = None
+    weight: float | None = (
+        None  # a post weight set by a source-side rule (feed bots); None: default
+    )
 
 
 @dataclass(frozen=True)

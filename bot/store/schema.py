@@ -2,10 +2,61 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-migrations = Migrations("hotpapers")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' own bookkeeping table
+
+
+class LazyMigrations:
+    """sqlite-utils Migrations, registered the same way (`@migrations()`), imported only when a
+    migration is pending: sqlite-utils costs ~80 ms of start-up that `hotpapers ask` on an
+    up-to-date database does not need."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.registered: list[tuple[str, Callable[[Any], None], bool]] = []
+
+    def __call__(
+        self, *, name: str | None = None, transactional: bool = True
+    ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+        def inner(func: Callable[[Any], None]) -> Callable[[Any], None]:
+            self.registered.append((name or func.__name__, func, transactional))
+            return func
+
+        return inner
+
+    def pending(self, conn: sqlite3.Connection) -> list[str]:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
+        ).fetchone()
+        applied: set[str] = set()
+        if exists:
+            applied = {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", (self.name,)
+                )
+            }
+        return [n for n, _, _ in self.registered if n not in applied]
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        if not self.pending(conn):
+            return
+        from sqlite_utils import Database
+        from sqlite_utils.migrations import Migrations
+
+        real = Migrations(self.name)
+        for name, func, transactional in self.registered:
+            real(name=name, transactional=transactional)(func)
+        real.apply(Database(conn))
+
+
+migrations = LazyMigrations("hotpapers")
 
 
 @migrations()
@@ -140,4 +191,39 @@ def m001_core(db: Database) -> None:
     )
     db["papers"].enable_fts(  # type: ignore[union-attr]
         ["title", "abstract", "authors"], fts_version="FTS5", create_triggers=True
+    )
+
+
+@migrations()
+def m002_fast_reads(db: Database) -> None:
+    """Indexes for arXiv scale: a paper's most engaged posts, and a covering scan for trending."""
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS observations_by_paper;
+        CREATE INDEX IF NOT EXISTS observations_by_paper_engagement
+            ON observations (paper_id, (reposts + likes) DESC, id);
+        DROP INDEX IF EXISTS observations_by_time;
+        CREATE INDEX IF NOT EXISTS observations_by_time_covering
+            ON observations (observed_at, paper_id, kind, is_repost, account, reposts, likes,
+                             weight);
+        """
+    )
+
+
+@migrations()
+def m003_attention_groups(db: Database) -> None:
+    """Look up one account's posts about a paper, so ingest updates aggregates incrementally."""
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS observations_by_group
+            ON observations (paper_id, source, account);
+        """
+    )
+
+
+@migrations()
+def m004_scores_in_order(db: Database) -> None:
+    """Papers best score first: `search` walks it for common words."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS paper_scores_by_score ON paper_scores (score DESC, paper_id)"
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from bot.models import Observation, Paper, Post, Score, SourceScore
 from bot.scoring import ScoringConfig, combine, post_weight
@@ -26,9 +26,14 @@ from bot.store.deliveries import DeliveryLog
 from bot.store.schema import migrations
 from bot.taxonomy import canonical_category
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 log = logging.getLogger(__name__)
 
 BATCH = 2000  # papers recomputed per aggregate statement
+SEARCH_CAP = 5000  # matches ranked directly; more than this: walk papers by score instead
+SEARCH_WALK = 200_000  # at most this many papers walked for one search
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: str, scoring: ScoringConfig) -> None:
         self.conn = conn
         self.path = path
-        self.db = Database(conn)
         self.scoring = scoring
         self.deliveries = DeliveryLog(conn)
 
@@ -63,7 +67,7 @@ class Store:
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA busy_timeout = 10000")
         store = cls(conn, path, scoring or ScoringConfig())
-        migrations.apply(store.db)
+        migrations.apply(conn)
         store._sync_scoring()
         return store
 
@@ -74,10 +78,42 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    @property
+    def db(self) -> Database:
+        """A sqlite-utils view of the connection (imported on first use: it is slow to import)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.db.atomic():
-            yield
+        """One transaction; nested blocks are savepoints (what sqlite-utils' atomic() does)."""
+        conn = self.conn
+        if conn.in_transaction:
+            name = f"hp_{secrets.token_hex(8)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+        else:
+            conn.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                conn.rollback()  # a no-op when the error already ended the transaction
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.rollback()
+                    raise
 
     def _sync_scoring(self) -> None:
         """Recompute every score when the scoring settings changed since the last run."""
@@ -248,6 +284,7 @@ class Store:
         a metadata lookup fills it in later.
         """
         rows = []
+        reach = self.scoring.reach_weighting
         for o in observations:
             post = o.post
             rows.append(
@@ -256,7 +293,7 @@ class Store:
                     o.key,
                     o.arxiv_id,
                     o.kind,
-                    time_text(o.observed_at),
+                    _utc_text(o.observed_at),
                     o.account.lower().lstrip("@"),
                     max(o.reposts, 0),
                     max(o.likes, 0),
@@ -264,7 +301,9 @@ class Store:
                     max(o.quotes, 0),
                     o.followers,
                     int(o.is_repost),
-                    post_weight(o.followers, self.scoring),
+                    o.weight
+                    if o.weight is not None
+                    else (post_weight(o.followers, self.scoring) if reach else 1.0),
                     post.url if post else "",
                     post.author_name if post else "",
                     post.author_handle if post else "",
@@ -280,6 +319,10 @@ class Store:
             missing = set(ids) - self.known_ids(ids)
             if missing:
                 self.upsert_papers(Paper(arxiv_id=i, title="") for i in sorted(missing))
+            incremental = self.scoring.one_post_per_account
+            if incremental:
+                groups = self._affected_groups(rows)
+                self._group_totals(groups, "hp_before")
             self.conn.executemany(
                 """
                 INSERT INTO observations (source, key, paper_id, kind, observed_at, account,
@@ -299,8 +342,163 @@ class Store:
                 """,
                 rows,
             )
-            self.refresh_attention(ids)
+            if incremental:
+                self._group_totals(groups, "hp_after")
+                self._apply_group_delta()
+            else:
+                self.refresh_attention(ids)
         return len(rows)
+
+    # Incremental aggregates. With one post per account (the default) a paper's attention is a
+    # sum over groups -- one per (paper, source, account), or per (paper, source, key) for
+    # aggregates and account-less posts -- of the group's most engaged counted row. An upsert
+    # changes only the groups its rows are in (and were in), so the aggregates move by the
+    # difference of those groups' contributions before and after, read through the index
+    # (paper_id, source, account): the work is proportional to the batch, not to how much
+    # attention its papers already have. refresh_attention() stays the full recompute.
+
+    def _affected_groups(self, rows: Sequence[tuple[object, ...]]) -> str:
+        """Fill temp.hp_groups with the groups the rows are in now and were in before."""
+        conn = self.conn
+        totals = (
+            "(paper_id TEXT, source TEXT, posts INTEGER, accounts INTEGER, reposts INTEGER, "
+            "likes INTEGER, replies INTEGER, quotes INTEGER, score REAL, measured_at TEXT)"
+        )
+        for statement in (  # execute(), not executescript(): that would commit the transaction
+            "CREATE TEMP TABLE IF NOT EXISTS hp_batch (source TEXT, key TEXT)",
+            "CREATE TEMP TABLE IF NOT EXISTS hp_groups (paper_id TEXT, source TEXT, gkey TEXT, "
+            "PRIMARY KEY (paper_id, source, gkey)) WITHOUT ROWID",
+            f"CREATE TEMP TABLE IF NOT EXISTS hp_before {totals}",
+            f"CREATE TEMP TABLE IF NOT EXISTS hp_after {totals}",
+            "DELETE FROM hp_batch",
+            "DELETE FROM hp_groups",
+            "DELETE FROM hp_before",
+            "DELETE FROM hp_after",
+        ):
+            conn.execute(statement)
+        conn.executemany(
+            "INSERT OR IGNORE INTO hp_groups (paper_id, source, gkey) VALUES (?, ?, ?)",
+            [(r[2], r[0], r[5] if r[3] == "post" and r[5] != "" else r[1]) for r in rows],
+        )
+        conn.executemany("INSERT INTO hp_batch (source, key) VALUES (?, ?)", [r[:2] for r in rows])
+        conn.execute(
+            """
+            INSERT OR IGNORE INTO hp_groups (paper_id, source, gkey)
+            SELECT o.paper_id, o.source,
+                   CASE WHEN o.kind = 'post' AND o.account <> '' THEN o.account ELSE o.key END
+            FROM hp_batch b CROSS JOIN observations o ON o.source = b.source AND o.key = b.key
+            """
+        )
+        return "hp_groups"
+
+    def _group_totals(self, groups: str, into: str) -> None:
+        """Per (paper, source): the summed contribution of the best counted row of each group.
+
+        CROSS JOIN keeps the groups as the outer loop: without statistics the planner would
+        otherwise scan observations.
+        """
+        self.conn.execute(
+            f"""
+            INSERT INTO {into} (paper_id, source, posts, accounts, reposts, likes, replies,
+                                quotes, score, measured_at)
+            SELECT paper_id, source, sum(kind = 'post'),
+                   sum(kind = 'post' AND account <> ''),
+                   sum(reposts), sum(likes), sum(replies), sum(quotes),
+                   sum((reposts + likes) * weight), max(observed_at)
+            FROM (
+                SELECT c.*, row_number() OVER (
+                    PARTITION BY c.paper_id, c.source, c.gkey
+                    ORDER BY c.reposts + c.likes DESC, c.id) AS rank_in_group
+                FROM (
+                    SELECT g.gkey, o.id, o.paper_id, o.source, o.kind, o.account, o.reposts,
+                           o.likes, o.replies, o.quotes, o.weight, o.observed_at, o.is_repost
+                    FROM {groups} g CROSS JOIN observations o
+                      ON o.paper_id = g.paper_id AND o.source = g.source AND o.account = g.gkey
+                    WHERE o.kind = 'post' AND o.account <> ''
+                    UNION ALL
+                    SELECT g.gkey, o.id, o.paper_id, o.source, o.kind, o.account, o.reposts,
+                           o.likes, o.replies, o.quotes, o.weight, o.observed_at, o.is_repost
+                    FROM {groups} g CROSS JOIN observations o
+                      ON o.source = g.source AND o.key = g.gkey AND o.paper_id = g.paper_id
+                    WHERE NOT (o.kind = 'post' AND o.account <> '')
+                ) c
+                WHERE c.kind IN ('post', 'aggregate')
+                  AND (? OR c.is_repost = 0)
+                  AND c.account NOT IN (SELECT account FROM excluded_accounts)
+            )
+            WHERE rank_in_group = 1
+            GROUP BY paper_id, source
+            """,
+            (int(self.scoring.reposts_are_posts),),
+        )
+
+    def _apply_group_delta(self) -> None:
+        conn = self.conn
+        conn.execute(
+            """
+            INSERT INTO attention (paper_id, source, posts, accounts, reposts, likes, replies,
+                                   quotes, score, measured_at)
+            SELECT paper_id, source, sum(posts), sum(accounts), sum(reposts), sum(likes),
+                   sum(replies), sum(quotes), sum(score), max(measured_at)
+            FROM (
+                SELECT paper_id, source, posts, accounts, reposts, likes, replies, quotes, score,
+                       measured_at
+                FROM hp_after
+                UNION ALL
+                SELECT paper_id, source, -posts, -accounts, -reposts, -likes, -replies, -quotes,
+                       -score, NULL
+                FROM hp_before
+            )
+            GROUP BY paper_id, source
+            ON CONFLICT (paper_id, source) DO UPDATE SET
+                posts = posts + excluded.posts, accounts = accounts + excluded.accounts,
+                reposts = reposts + excluded.reposts, likes = likes + excluded.likes,
+                replies = replies + excluded.replies, quotes = quotes + excluded.quotes,
+                score = score + excluded.score,
+                measured_at = CASE WHEN excluded.measured_at IS NULL THEN measured_at
+                                   WHEN measured_at IS NULL THEN excluded.measured_at
+                                   ELSE max(measured_at, excluded.measured_at) END
+            """
+        )
+        touched = [r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM hp_groups")]
+        # A (paper, source) that may have lost its last counted row: recompute those papers fully.
+        emptied = [
+            r[0]
+            for r in conn.execute(
+                """
+                SELECT DISTINCT a.paper_id FROM attention a
+                JOIN (SELECT DISTINCT paper_id, source FROM hp_before) b
+                  ON b.paper_id = a.paper_id AND b.source = a.source
+                WHERE NOT EXISTS (SELECT 1 FROM hp_after f
+                                  WHERE f.paper_id = a.paper_id AND f.source = a.source)
+                """
+            )
+        ]
+        if emptied:
+            self.refresh_attention(emptied)
+        weight_case = self._source_weight_sql()
+        for chunk in _chunks(touched, BATCH):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"""
+                UPDATE paper_scores SET score = t.score, reposts = t.reposts, likes = t.likes,
+                       posts = t.posts, accounts = t.accounts, measured_at = t.measured_at
+                FROM (SELECT a.paper_id, sum(a.score * {weight_case}) AS score,
+                             sum(a.reposts) AS reposts, sum(a.likes) AS likes,
+                             sum(a.posts) AS posts, sum(a.accounts) AS accounts,
+                             max(a.measured_at) AS measured_at
+                      FROM attention a WHERE a.paper_id IN ({marks}) GROUP BY a.paper_id) t
+                WHERE paper_scores.paper_id = t.paper_id
+                """,
+                chunk,
+            )
+            conn.execute(
+                f"UPDATE paper_categories SET score = s.score FROM paper_scores s "
+                f"WHERE s.paper_id = paper_categories.paper_id "
+                f"AND paper_categories.paper_id IN ({marks}) "
+                f"AND paper_categories.score <> s.score",
+                chunk,
+            )
 
     def refresh_attention(self, ids: Sequence[str]) -> None:
         """Recompute the per-source aggregates and scores of these papers from their observations."""
@@ -492,9 +690,11 @@ class Store:
         category_clause = ""
         if categories:
             cats = sorted(categories)
+            # EXISTS per row (not IN a list of every paper of the category): the scan is driven
+            # by the time window, each candidate checked with one primary-key probe.
             category_clause = (
-                f"AND o.paper_id IN (SELECT paper_id FROM paper_categories "
-                f"WHERE category IN ({','.join('?' * len(cats))}))"
+                f"AND EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = o.paper_id "
+                f"AND pc.category IN ({','.join('?' * len(cats))}))"
             )
             params.extend(cats)
         params.append(limit)
@@ -520,23 +720,50 @@ class Store:
         end: date | None,
         limit: int,
     ) -> list[Ranked]:
-        """Full-text search over title, abstract and authors; best attention first among matches."""
+        """Full-text search over title, abstract and authors; best attention first among matches.
+
+        Without a period: every match counts, best score first. Rare words (at most
+        SEARCH_CAP matches) rank all their matches; common words walk the papers in score order
+        and keep the first that match (an FTS probe each), so no query pays bm25 over hundreds
+        of thousands of matches. With a period: the 2,000 best matches by bm25, by score.
+        """
         query = fts_query(words)
         if not query:
             return []
-        params: list[object] = [query]
-        clauses = []
-        if start and end:
-            clauses.append("AND s.listing_date BETWEEN ? AND ?")
-            params.extend([start.isoformat(), end.isoformat()])
+        cat_clause = ""
+        cat_params: list[object] = []
         if categories:
             cats = sorted(categories)
-            clauses.append(
-                f"AND s.paper_id IN (SELECT paper_id FROM paper_categories "
-                f"WHERE category IN ({','.join('?' * len(cats))}))"
+            cat_clause = (
+                f"AND EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = s.paper_id "
+                f"AND pc.category IN ({','.join('?' * len(cats))}))"
             )
-            params.extend(cats)
-        params.append(limit)
+            cat_params = list(cats)
+        if not (start and end):
+            hits = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
+                    (query, SEARCH_CAP + 1),
+                )
+            ]
+            if len(hits) > SEARCH_CAP:
+                return self._search_by_score(query, cat_clause, cat_params, limit)
+            found: list[Ranked] = []
+            for chunk in _chunks(hits, BATCH):
+                marks = ",".join("?" * len(chunk))
+                found.extend(
+                    Ranked(r[0], r[1])
+                    for r in self.conn.execute(
+                        f"SELECT s.paper_id, s.score FROM papers p "
+                        f"JOIN paper_scores s ON s.paper_id = p.arxiv_id "
+                        f"WHERE p.rowid IN ({marks}) {cat_clause}",
+                        [*chunk, *cat_params],
+                    )
+                )
+            found.sort(key=lambda r: (-r.score, r.paper_id))
+            return found[:limit]
+        params: list[object] = [query, start.isoformat(), end.isoformat(), *cat_params, limit]
         rows = self.conn.execute(
             f"""
             SELECT s.paper_id, s.score FROM (
@@ -544,12 +771,34 @@ class Store:
             ) hits
             JOIN papers p ON p.rowid = hits.rowid
             JOIN paper_scores s ON s.paper_id = p.arxiv_id
-            WHERE 1 {" ".join(clauses)}
+            WHERE s.listing_date BETWEEN ? AND ? {cat_clause}
             ORDER BY s.score DESC, s.paper_id LIMIT ?
             """,
             params,
         ).fetchall()
         return [Ranked(r[0], r[1]) for r in rows]
+
+    def _search_by_score(
+        self, query: str, cat_clause: str, cat_params: list[object], limit: int
+    ) -> list[Ranked]:
+        """Common words: papers best score first, kept when they match (one FTS probe each)."""
+        found: list[Ranked] = []
+        walk = self.conn.execute(
+            f"SELECT s.paper_id, s.score, p.rowid FROM paper_scores s "
+            f"CROSS JOIN papers p ON p.arxiv_id = s.paper_id WHERE 1 {cat_clause} "
+            f"ORDER BY s.score DESC, s.paper_id",
+            cat_params,
+        )
+        probe = "SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? AND rowid = ?"
+        for walked, (paper_id, score, rowid) in enumerate(walk):
+            if self.conn.execute(probe, (query, rowid)).fetchone():
+                found.append(Ranked(paper_id, score))
+                if len(found) >= limit:
+                    break
+            if walked >= SEARCH_WALK:
+                break
+        walk.close()
+        return found
 
     # -- listing dates -------------------------------------------------------------------------
 
@@ -582,6 +831,13 @@ class Store:
     def latest_observation_time(self) -> datetime | None:
         row = self.conn.execute("SELECT max(observed_at) FROM observations").fetchone()
         return parse_time(row[0]) if row else None
+
+
+def _utc_text(value: datetime | date | None) -> str | None:
+    """time_text() with a fast path for the common case: an aware UTC datetime."""
+    if isinstance(value, datetime) and value.tzinfo is UTC:
+        return value.isoformat(timespec="seconds")[:19]
+    return time_text(value)
 
 
 def fts_query(words: str) -> str:

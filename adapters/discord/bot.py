@@ -1,0 +1,462 @@
+"""The Discord client: slash commands and mentions become command text for the engine, replies embeds."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.config import DiscordConfig
+from adapters.discord.publisher import NO_MENTIONS, DiscordPublisher, send_messages
+from bot.commands.grammar import Details, PaperLookup, parse_command
+from bot.engine import Engine
+from bot.models import Reply, Request
+from bot.render.discord import (
+    Message,
+    render_reply_messages,
+    render_thread_messages,
+    thread_name,
+)
+from bot.taxonomy import archives, categories_in
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+NOT_A_COMMAND = "That is not a command I know. Try `/help`, or mention me with `top 5 cs.CV today`."
+HELP_TOPICS = ("top", "trending", "paper", "search", "details", "subscribe", "unsubscribe")
+PERIODS = ("today", "yesterday", "this week", "month", "last 3 days")
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+# Option types, at module level: discord.py resolves the (string) annotations in these globals.
+Count = app_commands.Range[int, 1, 25]
+Hours = app_commands.Range[int, 1, 720]
+
+
+def intents_for(config: DiscordConfig) -> discord.Intents:
+    """Only what the bot reads: servers, channel and DM messages; content only if configured.
+
+    Without the privileged message-content intent Discord still delivers the content of messages
+    that mention the bot and of DMs, so mentions work in every server.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = config.message_content
+    return intents
+
+
+def is_manager(
+    member: discord.abc.User | None,
+    permissions: discord.Permissions | None,
+    manager_role: str | None,
+) -> bool:
+    """May this member change the channel's subscriptions: Manage Channels, or the configured role."""
+    if permissions is not None and (permissions.manage_channels or permissions.administrator):
+        return True
+    if manager_role and isinstance(member, discord.Member):
+        names = {r.name for r in member.roles}
+        ids = {str(r.id) for r in member.roles} | {str(i) for i in getattr(member, "_roles", ())}
+        return manager_role in ids or manager_role in names
+    return False
+
+
+async def where(channel: Any, client: discord.Client) -> tuple[str, str | None]:
+    """(channel, thread) for a Request: a thread's messages belong to its parent channel."""
+    if isinstance(channel, discord.Thread):
+        return str(channel.parent_id), str(channel.id)
+    if isinstance(channel, discord.PartialMessageable) and channel.guild_id is not None:
+        try:  # not in the cache (e.g. an old thread): ask once
+            fetched = await client.fetch_channel(channel.id)
+        except discord.HTTPException as exc:
+            log.warning("cannot resolve discord channel %s: %s", channel.id, exc)
+        else:
+            if isinstance(fetched, discord.Thread):
+                return str(fetched.parent_id), str(fetched.id)
+    return str(getattr(channel, "id", "")), None
+
+
+def command_text(*words: object) -> str:
+    """Slash-command options as one line of the chat grammar (`top 5 cs.CV today`)."""
+    return " ".join(str(w).strip() for w in words if w is not None and str(w).strip())
+
+
+def category_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a category option: the last word typed, matched by id or name."""
+    words = current.split()
+    done = " ".join(words[:-1]) if words and not current.endswith(" ") else " ".join(words)
+    typed = "" if not words or current.endswith(" ") else words[-1].lower()
+    pool = [*archives(), *categories_in()]
+    prefix = [(cid, name) for cid, name in pool if cid.lower().startswith(typed)]
+    named = [(cid, name) for cid, name in pool if typed and typed in name.lower()]
+    seen: set[str] = set()
+    choices = []
+    for cid, name in prefix + named:
+        if cid in seen:
+            continue
+        seen.add(cid)
+        value = f"{done} {cid}".strip()
+        if len(value) > 100:
+            continue
+        choices.append(app_commands.Choice(name=f"{value} — {name}"[:100], value=value))
+        if len(choices) >= MAX_CHOICES:
+            break
+    return choices
+
+
+class DiscordBot:
+    """One discord.py client with the command tree, the message handler and the publisher."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: DiscordConfig,
+        **client_options: Any,
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        cls = discord.AutoShardedClient if config.sharded else discord.Client
+        self.client: discord.Client = cls(
+            intents=intents_for(config), allowed_mentions=NO_MENTIONS, **client_options
+        )
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
+        self.publisher = DiscordPublisher(self.client)
+        register_commands(self)
+        self.tree.error(self._on_tree_error)
+        self.client.event(self.on_message)
+        self.client.setup_hook = self.setup_hook  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        await self.sync_commands()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """Register the slash commands globally (up to an hour to appear) or in one test guild."""
+        guild_id = self.config.sync_guild
+        if guild_id is None:
+            synced = await self.tree.sync()
+        else:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        log.info("synced %d slash commands (%s)", len(synced), self.config.sync)
+        return synced
+
+    # -- slash commands -----------------------------------------------------------------------
+
+    async def slash(self, interaction: discord.Interaction, text: str) -> None:
+        """Answer a slash command through the interaction callback (and follow-ups)."""
+        channel, thread = await where(interaction.channel, self.client)
+        is_dm = interaction.guild_id is None
+        request = Request(
+            text=text,
+            user=str(interaction.user.id),
+            channel=channel,
+            thread=thread,
+            platform=PLATFORM,
+            is_admin=is_dm
+            or is_manager(interaction.user, interaction.permissions, self.config.manager_role),
+        )
+        reply = self.engine.handle(request) or Reply(NOT_A_COMMAND, ok=False)
+        messages = render_reply_messages(reply)
+        private = not reply.ok  # mistakes and refusals are shown to the asker only
+        first = messages[0]
+        response = await interaction.response.send_message(
+            first.get("content") or None,
+            embeds=_embeds(first),
+            allowed_mentions=NO_MENTIONS,
+            ephemeral=private,
+        )
+        for more in messages[1:]:
+            await interaction.followup.send(
+                more.get("content") or "",
+                embeds=_embeds(more),
+                allowed_mentions=NO_MENTIONS,
+                ephemeral=private,
+                wait=True,
+            )
+        root = response.resource
+        if isinstance(root, discord.Message) and not private:
+            await self._digest_thread(request, reply, root, interaction.channel)
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        log.warning(
+            "slash command %s failed: %r",
+            getattr(interaction.command, "name", "?"),
+            error,
+            exc_info=error,
+        )
+        if not interaction.response.is_done():
+            try:
+                await interaction.response.send_message(
+                    "Sorry, something went wrong on my side. Try again, or `/help`.",
+                    ephemeral=True,
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.HTTPException as exc:
+                log.warning("could not report the failure: %s", exc)
+
+    # -- messages -------------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions and DMs always; other messages only with the message-content intent."""
+        try:
+            await self._on_message(message)
+        except discord.HTTPException as exc:
+            log.warning("answering discord message %s failed: %s", message.id, exc)
+
+    async def _on_message(self, message: discord.Message) -> None:
+        me = self.client.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        mentioned = self._mentions_me(message, me.id)
+        is_dm = message.guild is None
+        if not (mentioned or is_dm or self.config.message_content):
+            return
+        body = self._without_my_mentions(message, me.id)
+        addressed = mentioned or is_dm
+        channel, thread = await where(message.channel, self.client)
+        permissions = None
+        if isinstance(message.author, discord.Member) and not is_dm:
+            permissions = _permissions_in(message.channel, message.author)
+        request = Request(
+            # a leading mention tells the grammar the message is for the bot
+            text=f"<@{me.id}> {body}" if addressed else body,
+            user=str(message.author.id),
+            channel=channel,
+            thread=thread,
+            platform=PLATFORM,
+            is_admin=is_dm or is_manager(message.author, permissions, self.config.manager_role),
+        )
+        if addressed:
+            answer = self.engine.handle(request) or Reply(NOT_A_COMMAND, ok=False)
+            await self._reply_to(message, request, answer)
+            return
+        # Unaddressed (message-content intent on): only a pasted link, or `3` in a digest's thread.
+        command = parse_command(body, in_thread=thread is not None)
+        if not isinstance(command, PaperLookup | Details):
+            return
+        reply = self.engine.handle(request)
+        if reply is None or not reply.ok:
+            return
+        if isinstance(command, PaperLookup) and thread is None:
+            await self._answer_in_new_thread(message, request, reply, command.arxiv_id)
+        else:
+            await self._reply_to(message, request, reply)
+
+    def _mentions_me(self, message: discord.Message, my_id: int) -> bool:
+        if my_id in message.raw_mentions:
+            return True
+        role = message.guild.self_role if message.guild is not None else None
+        return role is not None and role.id in message.raw_role_mentions
+
+    def _without_my_mentions(self, message: discord.Message, my_id: int) -> str:
+        role = message.guild.self_role if message.guild is not None else None
+        pattern = rf"<@!?{my_id}>"
+        if role is not None:
+            pattern += rf"|<@&{role.id}>"
+        return " ".join(re.sub(pattern, " ", message.content or "").split())
+
+    async def _reply_to(self, message: discord.Message, request: Request, reply: Reply) -> None:
+        messages = render_reply_messages(reply)
+        first = messages[0]
+        root = await message.reply(
+            first.get("content") or None,
+            embeds=_embeds(first),
+            allowed_mentions=NO_MENTIONS,
+            mention_author=False,
+        )
+        await send_messages(message.channel, messages[1:])
+        await self._digest_thread(request, reply, root, message.channel)
+
+    async def _answer_in_new_thread(
+        self, message: discord.Message, request: Request, reply: Reply, arxiv_id: str
+    ) -> None:
+        """A pasted link gets its paper card in a thread on that message (a reply if not allowed)."""
+        if isinstance(message.channel, discord.TextChannel):
+            try:
+                thread = await message.create_thread(name=f"arXiv:{arxiv_id}"[:100])
+            except discord.HTTPException as exc:
+                log.info("cannot open a thread for a pasted link: %s", exc)
+            else:
+                await send_messages(thread, render_reply_messages(reply))
+                return
+        await self._reply_to(message, request, reply)
+
+    async def _digest_thread(
+        self, request: Request, reply: Reply, root: discord.Message, channel: Any
+    ) -> None:
+        """A digest answer gets a thread of abstracts, remembered so `3` there works later."""
+        digest = reply.digest
+        if digest is None or not digest.items:
+            return
+        if request.thread is not None or not isinstance(channel, discord.TextChannel):
+            # already in a thread (or a DM): items are answered right there
+            where_id = request.thread or str(getattr(channel, "id", ""))
+            self.engine.record_reply(request, reply, [str(root.id)], where_id)
+            return
+        try:
+            thread = await root.create_thread(name=thread_name(digest), auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            log.warning("cannot start a thread on the digest: %s", exc)
+            return
+        await send_messages(thread, render_thread_messages(digest))
+        self.engine.record_reply(request, reply, [str(root.id)], str(thread.id))
+
+
+def _embeds(message: Message) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in message.get("embeds", ())]
+
+
+def _permissions_in(channel: Any, member: discord.Member) -> discord.Permissions | None:
+    try:
+        return channel.permissions_for(member)
+    except Exception:  # a partial channel: fall back to the member's server-wide permissions
+        return getattr(member, "guild_permissions", None)
+
+
+# -- the slash commands -------------------------------------------------------------------------
+
+
+async def _category_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return category_choices(current)
+
+
+async def _archive_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    typed = current.strip().lower()
+    return [
+        app_commands.Choice(name=f"{aid} — {name}"[:100], value=aid)
+        for aid, name in archives()
+        if aid.startswith(typed) or typed in name.lower()
+    ][:MAX_CHOICES]
+
+
+async def _period_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    typed = current.strip().lower()
+    found = [p for p in PERIODS if p.startswith(typed)] or ([current.strip()] if typed else [])
+    return [app_commands.Choice(name=p, value=p) for p in found if 0 < len(p) <= 100]
+
+
+def register_commands(bot: DiscordBot) -> None:
+    """Every command of the chat grammar as a slash command with typed options."""
+    tree = bot.tree
+
+    @tree.command(name="top", description="The most talked-about papers of a listing period")
+    @app_commands.describe(
+        count="How many papers (1-25, default 5)",
+        category="Categories or archives, e.g. cs.CV or cs.CV cs.LG or math",
+        period="today, yesterday, this week, month, last 3 days or a date (2021-04-05)",
+    )
+    @app_commands.autocomplete(category=_category_autocomplete, period=_period_autocomplete)
+    async def top(
+        interaction: discord.Interaction,
+        count: Count | None = None,
+        category: str | None = None,
+        period: str | None = None,
+    ) -> None:
+        await bot.slash(interaction, command_text("top", count, category, period))
+
+    @tree.command(name="trending", description="Papers getting the most attention right now")
+    @app_commands.describe(
+        count="How many papers (1-25, default 5)",
+        category="Categories or archives, e.g. cs.LG",
+        hours="The window in hours (default 24)",
+    )
+    @app_commands.autocomplete(category=_category_autocomplete)
+    async def trending(
+        interaction: discord.Interaction,
+        count: Count | None = None,
+        category: str | None = None,
+        hours: Hours | None = None,
+    ) -> None:
+        window = f"{hours}h" if hours is not None else None
+        await bot.slash(interaction, command_text("trending", count, category, window))
+
+    @tree.command(name="paper", description="One paper: details, score and who talked about it")
+    @app_commands.describe(id="An arXiv id or link, e.g. 2104.00743")
+    async def paper(interaction: discord.Interaction, id: str) -> None:
+        await bot.slash(interaction, command_text("paper", id))
+
+    @tree.command(name="search", description="Search titles, abstracts and authors")
+    @app_commands.describe(
+        words="What to look for",
+        category="Categories or archives",
+        period="today, this week, month, a date...",
+        count="How many papers (1-25, default 5)",
+    )
+    @app_commands.autocomplete(category=_category_autocomplete, period=_period_autocomplete)
+    async def search(
+        interaction: discord.Interaction,
+        words: str,
+        category: str | None = None,
+        period: str | None = None,
+        count: Count | None = None,
+    ) -> None:
+        await bot.slash(interaction, command_text("search", words, category, period, count))
+
+    @tree.command(name="details", description="Item N of the digest in this thread, in full")
+    @app_commands.describe(number="The item's number in the digest")
+    async def details(interaction: discord.Interaction, number: Count) -> None:
+        await bot.slash(interaction, command_text("details", number))
+
+    @tree.command(name="subscribe", description="Post a daily digest here (Manage Channels)")
+    @app_commands.describe(
+        category="Categories or archives (default: all)",
+        count="How many papers (1-25, default 5)",
+        at="Time of day, HH:MM (default 09:00)",
+        timezone="A timezone such as Europe/Berlin (default: the bot's)",
+        days="weekdays, daily, or days like mon wed fri (default: listing days)",
+    )
+    @app_commands.autocomplete(category=_category_autocomplete)
+    async def subscribe(
+        interaction: discord.Interaction,
+        category: str | None = None,
+        count: Count | None = None,
+        at: str | None = None,
+        timezone: str | None = None,
+        days: str | None = None,
+    ) -> None:
+        text = command_text(
+            "subscribe",
+            category,
+            f"top {count}" if count is not None else None,
+            f"at {at}" if at else None,
+            timezone,
+            days,
+        )
+        await bot.slash(interaction, text)
+
+    @tree.command(name="unsubscribe", description="Stop this channel's digests (Manage Channels)")
+    @app_commands.describe(category="Only the subscription for these categories (default: all)")
+    @app_commands.autocomplete(category=_category_autocomplete)
+    async def unsubscribe(interaction: discord.Interaction, category: str | None = None) -> None:
+        await bot.slash(interaction, command_text("unsubscribe", category))
+
+    @tree.command(name="subscriptions", description="This channel's digests")
+    async def subscriptions(interaction: discord.Interaction) -> None:
+        await bot.slash(interaction, "subscriptions")
+
+    @tree.command(name="categories", description="arXiv archives, or one archive's categories")
+    @app_commands.describe(archive="An archive such as cs, math or physics")
+    @app_commands.autocomplete(archive=_archive_autocomplete)
+    async def categories(interaction: discord.Interaction, archive: str | None = None) -> None:
+        await bot.slash(interaction, command_text("categories", archive))
+
+    @tree.command(name="help", description="What the bot can do, with examples")
+    @app_commands.describe(command="One command's help")
+    @app_commands.choices(
+        command=[app_commands.Choice(name=t, value=t) for t in HELP_TOPICS],
+    )
+    async def help_(
+        interaction: discord.Interaction, command: app_commands.Choice[str] | None = None
+    ) -> None:
+        await bot.slash(interaction, command_text("help", command.value if command else None))

@@ -1,0 +1,67 @@
+"""The `[adapters.discord]` table, checked at start; errors name the table and the key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import ConfigError
+
+SECTION = "[adapters.discord]"
+KEYS = {"token_env", "message_content", "manager_role", "sync", "sharded"}
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    token_env: str = "DISCORD_BOT_TOKEN"  # the NAME of the environment variable holding the token
+    message_content: bool = False  # privileged intent: answer pasted links and bare `3` in threads
+    manager_role: str | None = None  # a role name or id whose members may manage subscriptions
+    sync: str = "global"  # "global", or a guild id: slash commands registered in that guild only
+    sharded: bool = False  # AutoShardedClient, for bots in thousands of servers
+
+    @property
+    def sync_guild(self) -> int | None:
+        return None if self.sync == "global" else int(self.sync)
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any], where: str = "config") -> DiscordConfig:
+        for key in d:
+            if key not in KEYS:
+                raise ConfigError(
+                    f"{where}: {SECTION} unknown key {key!r}; known: {', '.join(sorted(KEYS))}"
+                )
+        token_env = d.get("token_env", cls.token_env)
+        if not isinstance(token_env, str) or not token_env.strip():
+            raise ConfigError(
+                f"{where}: {SECTION} token_env: expected the name of an environment variable"
+            )
+        flags = {}
+        for key in ("message_content", "sharded"):
+            value = d.get(key, False)
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"{where}: {SECTION} {key}: expected true or false, got {value!r}"
+                )
+            flags[key] = value
+        role = d.get("manager_role")
+        if role is not None:
+            if isinstance(role, int) and not isinstance(role, bool):
+                role = str(role)
+            if not isinstance(role, str) or not role.strip():
+                raise ConfigError(f"{where}: {SECTION} manager_role: expected a role name or id")
+            role = role.strip()
+        sync = d.get("sync", "global")
+        if isinstance(sync, int) and not isinstance(sync, bool):
+            sync = str(sync)
+        if not isinstance(sync, str) or not (sync == "global" or sync.isdigit()):
+            raise ConfigError(
+                f'{where}: {SECTION} sync: expected "global" or a test guild id, got {sync!r}'
+            )
+        return cls(
+            token_env=token_env.strip(),
+            message_content=flags["message_content"],
+            manager_role=role,
+            sync=sync,
+            sharded=flags["sharded"],
+        )

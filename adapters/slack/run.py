@@ -1,0 +1,89 @@
+"""Run the Slack adapter: Socket Mode (default) or HTTP Events with Bolt's aiohttp server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import build_app
+from adapters.slack.config import SlackConfig
+from adapters.slack.publisher import RateLimitRetry, Sleep
+from bot.config import Config
+from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+def make_client(
+    token: str, *, base_url: str | None = None, sleep: Sleep | None = None, max_wait: float = 60.0
+) -> AsyncWebClient:
+    """An AsyncWebClient that waits out 429s (Retry-After up to `max_wait` s) and retries once."""
+    client = (
+        AsyncWebClient(token=token, base_url=base_url) if base_url else AsyncWebClient(token=token)
+    )
+    client.retry_handlers.append(RateLimitRetry(max_wait=max_wait, sleep=sleep))
+    return client
+
+
+def slack_config(config: Config | SlackConfig) -> SlackConfig:
+    if isinstance(config, SlackConfig):
+        return config
+    return SlackConfig.from_mapping(config.adapters.get("slack"), str(config.path or "config"))
+
+
+async def start_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (apps.connections.open, then the websocket)."""
+    handler = AsyncSocketModeHandler(app, app_token)
+    await handler.connect_async()
+    return handler
+
+
+async def start_http(app: AsyncApp, config: SlackConfig) -> tuple[web.AppRunner, int]:
+    """Serve Bolt's aiohttp app (signatures verified by Bolt); returns the runner and its port."""
+    runner = web.AppRunner(app.web_app(path=config.path, port=config.port))
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = int(runner.addresses[0][1]) if runner.addresses else config.port
+    return runner, port
+
+
+async def run_slack(
+    engine: Engine,
+    config: Config | SlackConfig,
+    env: Mapping[str, str],
+    *,
+    client: AsyncWebClient | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until cancelled (or until `stop` is set). Tokens come from the env vars the config names.
+
+    Pass the same `client` to SlackPublisher so scheduled digests share its rate-limit handling.
+    """
+    slack = slack_config(config)
+    where = str(config.path or "config") if isinstance(config, Config) else "config"
+    secrets = slack.secrets(env, where)
+    client = client or make_client(secrets.bot_token)
+    app = build_app(engine, slack, client=client, signing_secret=secrets.signing_secret)
+    stop = stop or asyncio.Event()
+    if slack.mode == "socket":
+        assert secrets.app_token is not None
+        handler = await start_socket_mode(app, secrets.app_token)
+        log.info("Slack: connected in Socket Mode")
+        try:
+            await stop.wait()
+        finally:
+            await handler.close_async()
+        return
+    runner, port = await start_http(app, slack)
+    log.info("Slack: listening for events on http://%s:%s%s", slack.host, port, slack.path)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,1 @@
+"""Attention sources that need a platform SDK (tweepy, atproto, Mastodon.py), loaded by name."""

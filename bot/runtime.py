@@ -1,0 +1,98 @@
+"""Runs the bot: the console or the configured adapters, the scheduler and its ingest jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.app import App
+from bot.delivery import DeliveryService
+from bot.errors import ConfigError
+from bot.publishing import Publisher
+from bot.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from adapters.console import ConsoleAdapter
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(app: App, lines: TextIO, *, interactive: bool) -> None:
+    """The console runs when nothing else is configured (or `[adapters.console]` is present)."""
+    from adapters.console import ConsoleAdapter
+
+    configured = {k: v for k, v in app.config.adapters.items() if k != "console"}
+    use_console = not configured or "console" in app.config.adapters
+    console = ConsoleAdapter(app.engine) if use_console else None
+    publishers: dict[str, Publisher] = {}
+    services: list[Awaitable[None]] = []
+    if console is not None:
+        publishers["console"] = console_publisher(console)
+    for name, table in configured.items():
+        services.append(await start_adapter(name, app, table, publishers))
+    scheduler = Scheduler(
+        app.store,
+        DeliveryService(app.store, app.engine, publishers),
+        ingest=ingest_jobs(app),
+        misfire_grace_seconds=app.config.misfire_grace_seconds,
+    )
+    app.subscriptions.on_change = scheduler.reschedule
+    if app.config.subscriptions:
+        app.subscriptions.sync_config_subscriptions(
+            app.config.subscriptions, where=str(app.config.path or "config")
+        )
+    scheduler.start()
+    try:
+        if console is not None:
+            console.greet()
+            await console.serve(lines, interactive=interactive)
+        if services and (console is None or "console" not in app.config.adapters):
+            await asyncio.gather(*services)
+    finally:
+        scheduler.shutdown()
+
+
+def console_publisher(console: ConsoleAdapter) -> Publisher:
+    """Scheduled digests for console subscriptions are printed as they fire."""
+    from adapters.console import THREAD
+    from adapters.recording import Published, RecordingPublisher
+    from bot.models import Reply
+    from bot.render.text import render_digest_text
+
+    def show(published: Published) -> None:
+        console.show(Reply(render_digest_text(published.digest), digest=published.digest))
+
+    return RecordingPublisher("console", thread=THREAD, on_publish=show)
+
+
+async def start_adapter(
+    name: str, app: App, table: Mapping[str, Any], publishers: dict[str, Publisher]
+) -> Awaitable[None]:
+    """Build one configured adapter; its publisher joins `publishers`; returns its service."""
+    where = f"{app.config.path} [adapters.{name}]"
+    if name == "slack":
+        from adapters.slack.config import SlackConfig
+        from adapters.slack.publisher import SlackPublisher
+        from adapters.slack.run import make_client, run_slack
+
+        slack = SlackConfig.from_mapping(table, where)
+        client = make_client(slack.secrets(os.environ, where).bot_token)
+        publishers["slack"] = SlackPublisher(client, admins=slack.admins)
+        return run_slack(app.engine, slack, os.environ, client=client)
+    if name == "discord":
+        from adapters.discord.config import DiscordConfig
+        from adapters.discord.run import run_discord
+
+        discord = DiscordConfig.from_mapping(table, where)
+        return run_discord(app.engine, discord, os.environ, publishers=publishers)
+    raise ConfigError(f"{where}: unknown adapter; known: console, slack, discord")
+
+
+def ingest_jobs(app: App) -> dict[str, tuple[Callable[[], object], float]]:
+    """One scheduled job per enabled source, the same code as `hotpapers ingest SOURCE`."""
+    from bot.sources.jobs import ingest_jobs as build
+
+    return build(app)

@@ -1,0 +1,263 @@
+"""The scheduler: one cron job per subscription in its timezone, ingest jobs at their intervals.
+
+APScheduler 3's AsyncIOScheduler: deliveries are coroutines (the platform clients are asyncio),
+and coroutine jobs run on the event loop's thread, the one thread that owns the store's SQLite
+connection. Synchronous ingest callables run in a worker thread (asyncio.to_thread): they must
+open their own Store there (one connection per thread).
+
+Job functions are module-level and take ids only (no closures), so a persistent job store could
+pickle them; they find the live Scheduler through a registry keyed by its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.delivery import DeliveryOutcome, DeliveryService
+from bot.store import Store
+from bot.subscriptions import Subscription, SubscriptionStore, days_value
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE_SECONDS = 3600
+IngestJobs = Mapping[str, tuple[Callable[[], object], float]]  # name -> (callable, minutes)
+
+_RUNTIMES: dict[str, Scheduler] = {}
+
+
+class DailyCronTrigger(CronTrigger):
+    """A CronTrigger that fires at most once per local day.
+
+    Plain cron fires twice when the time falls in the hour repeated by a DST fall-back
+    (02:30 Europe/Berlin on the last Sunday of October); a daily digest wants one run.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        zone: tzinfo = self.timezone
+        while (
+            fire is not None
+            and previous_fire_time is not None
+            and fire.astimezone(zone).date() == previous_fire_time.astimezone(zone).date()
+        ):
+            next_day = datetime.combine(
+                fire.astimezone(zone).date() + timedelta(days=1), time.min, tzinfo=zone
+            )
+            fire = super().get_next_fire_time(None, next_day.astimezone(UTC))
+        return fire
+
+
+def cron_trigger(sub: Subscription) -> DailyCronTrigger:
+    """The subscription's trigger: its time of day on its days, in its timezone (DST-correct)."""
+    return DailyCronTrigger(
+        day_of_week=days_value(sub.run_days) or "mon-fri",
+        hour=sub.at.hour,
+        minute=sub.at.minute,
+        timezone=ZoneInfo(sub.timezone),
+    )
+
+
+def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The trigger's latest fire time at or before `now` (looking back at most eight days)."""
+    fire: datetime | None = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        # Step in UTC: wall-clock arithmetic would drop `fold` inside a repeated hour.
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
+    return latest
+
+
+class Scheduler:
+    """Runs subscribed digests and ingest jobs; `reschedule()` applies subscription changes."""
+
+    def __init__(
+        self,
+        store: Store,
+        delivery: DeliveryService,
+        *,
+        ingest: IngestJobs | None = None,
+        misfire_grace_seconds: int = DEFAULT_GRACE_SECONDS,
+        on_delivered: Callable[[DeliveryOutcome], object] | None = None,
+    ) -> None:
+        self.id = uuid.uuid4().hex
+        self.store = store
+        self.delivery = delivery
+        self.clock = delivery.clock
+        self.ingest = dict(ingest or {})
+        self.grace = max(1, int(misfire_grace_seconds))
+        self.on_delivered = on_delivered
+        self.subscriptions = SubscriptionStore(store)
+        self.aps = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": self.grace, "max_instances": 1},
+        )
+        self.aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        self._signatures: dict[str, tuple[str, str, str | None]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Schedule everything and start. Call from inside the running event loop.
+
+        A digest whose last fire time passed while the bot was down (and after the subscription
+        was made) is scheduled at that past time: APScheduler then runs it once, late, inside the
+        misfire grace, or reports it missed (logged, skipped) beyond it.
+        """
+        _RUNTIMES[self.id] = self
+        self._sync(catch_up=True)
+        now = self.clock()
+        for name, (_func, minutes) in self.ingest.items():
+            self.aps.add_job(
+                run_ingest_job,
+                IntervalTrigger(minutes=max(1.0, float(minutes)), timezone=UTC),
+                args=(self.id, name),
+                id=f"ingest:{name}",
+                name=f"ingest {name}",
+                next_run_time=now,
+                replace_existing=True,
+            )
+        self.aps.start()
+        log.info("scheduler started: %d jobs", len(self.aps.get_jobs()))
+
+    def shutdown(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+        _RUNTIMES.pop(self.id, None)
+
+    def reschedule(self) -> None:
+        """Bring the digest jobs in line with the stored subscriptions (no restart needed)."""
+        self._sync(catch_up=False)
+
+    def next_runs(self) -> list[tuple[str, datetime | None]]:
+        """(job name, next run time) for every job, soonest first (for the console and CLI)."""
+        jobs = [(job.name, getattr(job, "next_run_time", None)) for job in self.aps.get_jobs()]
+        far = datetime.max.replace(tzinfo=UTC)
+        return sorted(jobs, key=lambda j: j[1] or far)
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    async def run_subscription(self, subscription_id: int) -> DeliveryOutcome | None:
+        sub = self.subscriptions.get(subscription_id)
+        if sub is None or sub.status != "active":
+            log.info("subscription %s is gone or paused: nothing to deliver", subscription_id)
+            return None
+        now = self.clock()
+        scheduled_for = previous_fire_time(cron_trigger(sub), now) or now
+        outcome = await self.delivery.deliver(sub, scheduled_for=scheduled_for)
+        self._mark_run(subscription_id, scheduled_for)
+        if self.on_delivered is not None:
+            try:
+                self.on_delivered(outcome)
+            except Exception:
+                log.exception("on_delivered callback failed")
+        return outcome
+
+    async def run_ingest(self, name: str) -> None:
+        entry = self.ingest.get(name)
+        if entry is None:
+            log.warning("no ingest job named %s", name)
+            return
+        func = entry[0]
+        try:
+            if inspect.iscoroutinefunction(func):
+                await func()
+            else:
+                result = await asyncio.to_thread(func)
+                if inspect.isawaitable(result):
+                    await result
+        except Exception:
+            log.exception("ingest %s failed; the next run tries again", name)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _sync(self, *, catch_up: bool) -> None:
+        wanted = {f"digest:{s.id}": s for s in self.subscriptions.active() if s.id is not None}
+        for job_id in [j for j in self._signatures if j not in wanted]:
+            if self.aps.get_job(job_id) is not None:
+                self.aps.remove_job(job_id)
+            del self._signatures[job_id]
+            log.info("unscheduled %s", job_id)
+        now = self.clock()
+        for job_id, sub in wanted.items():
+            signature = (f"{sub.at:%H:%M}", sub.timezone, days_value(sub.run_days))
+            if self._signatures.get(job_id) == signature and self.aps.get_job(job_id) is not None:
+                continue
+            trigger = cron_trigger(sub)
+            options: dict[str, Any] = {}
+            missed = previous_fire_time(trigger, now) if catch_up else None
+            if missed is not None and self._owes(sub, missed):
+                options["next_run_time"] = missed
+                log.info("%s last fired at %s while the bot was down: catching up", job_id, missed)
+            self.aps.add_job(
+                run_digest_job,
+                trigger,
+                args=(self.id, sub.id),
+                id=job_id,
+                name=f"digest {sub.platform}/{sub.channel} {sub.filter_text or 'all'}".strip(),
+                replace_existing=True,
+                **options,
+            )
+            self._signatures[job_id] = signature
+
+    def _owes(self, sub: Subscription, fire: datetime) -> bool:
+        """Whether the run at `fire` is still owed: after the subscription began, not yet run."""
+        if sub.created_at is not None and fire < sub.created_at:
+            return False
+        last = self.store.get_meta(_last_run_key(sub.id))
+        return last is None or datetime.fromisoformat(last) < fire
+
+    def _mark_run(self, subscription_id: int | None, fire: datetime) -> None:
+        self.store.set_meta(_last_run_key(subscription_id), fire.astimezone(UTC).isoformat())
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        run_time = event.scheduled_run_time
+        log.warning(
+            "job %s scheduled for %s was missed by more than the %d s grace: skipped",
+            event.job_id,
+            run_time,
+            self.grace,
+        )
+        if event.job_id.startswith("digest:"):
+            with contextlib.suppress(ValueError):
+                self._mark_run(int(event.job_id.split(":", 1)[1]), run_time)
+
+
+def _last_run_key(subscription_id: int | None) -> str:
+    return f"subscription:{subscription_id}:last_run"
+
+
+async def run_digest_job(runtime_id: str, subscription_id: int) -> str:
+    """APScheduler job: deliver one subscription's digest (module-level, ids only: picklable)."""
+    runtime = _RUNTIMES.get(runtime_id)
+    if runtime is None:
+        log.warning(
+            "scheduler %s is not running: digest job %s dropped", runtime_id, subscription_id
+        )
+        return "no scheduler"
+    outcome = await runtime.run_subscription(subscription_id)
+    return outcome.status if outcome is not None else "inactive"
+
+
+async def run_ingest_job(runtime_id: str, name: str) -> None:
+    """APScheduler job: run one configured source's ingest (module-level, ids only)."""
+    runtime = _RUNTIMES.get(runtime_id)
+    if runtime is None:
+        log.warning("scheduler %s is not running: ingest job %s dropped", runtime_id, name)
+        return
+    await runtime.run_ingest(name)

@@ -1,0 +1,1 @@
+"""Where papers and attention come from: arXiv metadata and the social platforms."""

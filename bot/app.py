@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config, default_database, load_config
-from bot.engine import Engine, EngineSettings
+from bot.engine import Engine, EngineSettings, PaperLookup
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
 
@@ -48,5 +49,20 @@ def build_app(config_path: str | Path | None = None, db: str | Path | None = Non
             timezone=config.timezone, title=config.digest_title, min_score=config.min_score
         ),
         subscriptions=subscriptions,
+        paper_lookup=_arxiv_lookup(config, store),
     )
     return App(config=config, store=store, engine=engine, subscriptions=subscriptions)
+
+
+def _arxiv_lookup(config: Config, store: Store) -> PaperLookup | None:
+    """`paper <id>` on an unknown id asks arXiv, when the arXiv source is configured."""
+    table = config.sources.get("arxiv")
+    if table is None:
+        return None
+
+    def lookup(ids: Sequence[str]) -> object:
+        from bot.sources.attention.ingest import arxiv_lookup_from_config
+
+        return arxiv_lookup_from_config(store, table)(list(ids))
+
+    return lookup

@@ -122,3 +122,24 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"hotpapers {name}" in readme, name
+
+
+def test_paper_on_an_unknown_id_is_looked_up_on_arxiv(tmp_path: Path) -> None:
+    """With [sources.arxiv] configured, `paper <id>` fetches what the store lacks."""
+    from tests.arxiv_fake import FakeArxiv
+
+    with FakeArxiv() as fake:
+        urls = fake.base_urls()
+        config = tmp_path / "bot.toml"
+        config.write_text(
+            f'[bot]\ndatabase = "{tmp_path / "d.db"}"\n'
+            "[sources.arxiv]\n"
+            f'base_urls = {{ api = "{urls["api"]}", rss = "{urls["rss"]}", oai = "{urls["oai"]}" }}\n',
+            "utf-8",
+        )
+        result = CliRunner().invoke(
+            cli, ["ask", "--config", str(config), "paper https://arxiv.org/abs/1707.08567v1"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "Proceedings of Workshop AEW10" in result.output
+        assert len(fake.requests_to("/api/query")) == 1

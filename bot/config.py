@@ -7,14 +7,14 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import platformdirs
 
 from bot.errors import ConfigError
 from bot.scoring import ScoringConfig
-from bot.sources.attention.feedbots import FeedBotRule
+
+if TYPE_CHECKING:
+    from bot.sources.attention.feedbots import FeedBotRule
 
 KNOWN_SECTIONS = {"bot", "digest", "scoring", "schedule", "sources", "adapters", "subscriptions"}
 
@@ -29,7 +29,7 @@ class Config:
     digest_top: int = 5
     min_score: float = 1.0
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
-    feed_bots: FeedBotRule = field(default_factory=FeedBotRule)
+    feed_bots: FeedBotRule | None = None  # None: the rule's defaults
     misfire_grace_seconds: int = 3600
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -48,6 +48,8 @@ class Config:
 
 
 def default_database() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("hotpapers")) / "hotpapers.db"
 
 
@@ -134,7 +136,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             excluded_accounts=excluded,
             reach_weighting=_bool(scoring, "reach_weighting", False, where, "scoring"),
         ),
-        feed_bots=FeedBotRule(
+        feed_bots=_feed_bot_rule(
             enabled=_bool(scoring, "feed_bot_weighting", True, where, "scoring"),
             max_links_per_day=_int(
                 scoring, "feed_bot_links_per_day", 20, where, "scoring", 1, 100_000
@@ -206,3 +208,9 @@ def _str_list(table: Mapping[str, Any], key: str, where: str, section: str) -> l
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: [{section}] {key}: expected a list of strings")
     return value
+
+
+def _feed_bot_rule(*, enabled: bool, max_links_per_day: int, weight: float) -> FeedBotRule:
+    from bot.sources.attention.feedbots import FeedBotRule
+
+    return FeedBotRule(enabled=enabled, max_links_per_day=max_links_per_day, weight=weight)

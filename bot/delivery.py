@@ -284,6 +284,13 @@ class DeliveryService:
                 message_ids=delivery.message_ids,
                 thread=delivery.thread,
             )
+        if (
+            delivery.status == "intent"
+            and delivery.message_ids
+            and getattr(publisher, "resumes_threads", False)
+        ):
+            # A thread cut short (X, Bluesky, Mastodon): the publisher continues where it stopped.
+            return None
         if delivery.status == "intent" and delivery.message_ids:
             # Some messages were recorded before the crash: the digest is out; finish the record.
             thread = delivery.thread or delivery.message_ids[0]

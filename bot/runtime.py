@@ -88,7 +88,59 @@ async def start_adapter(
 
         discord = DiscordConfig.from_mapping(table, where)
         return run_discord(app.engine, discord, os.environ, publishers=publishers)
-    raise ConfigError(f"{where}: unknown adapter; known: console, slack, discord")
+    if name in SOCIAL:
+        return await start_social(name, app, table, where, publishers)
+    raise ConfigError(
+        f"{where}: unknown adapter; known: console, slack, discord, {', '.join(SOCIAL)}"
+    )
+
+
+SOCIAL = ("x", "bluesky", "mastodon")
+MENTION_POLL_SECONDS = 60
+
+
+async def start_social(
+    name: str, app: App, table: Mapping[str, Any], where: str, publishers: dict[str, Publisher]
+) -> Awaitable[None]:
+    """X, Bluesky, Mastodon: digest threads (and, on Mastodon, answers to mentions)."""
+    import importlib
+
+    from adapters.social.config import SocialConfig
+    from adapters.social.thread import StoreBudget, StoreLedger
+
+    social = SocialConfig.from_mapping(name, table, where)
+    module = importlib.import_module(f"adapters.social.{name}")
+    client = module.make_client(social, social.secrets(os.environ, where))
+    publisher_class = {"x": "XPublisher", "bluesky": "BlueskyPublisher"}.get(
+        name, "MastodonPublisher"
+    )
+    options: dict[str, Any] = {
+        "daily_budget": social.daily_budget,
+        "ledger": StoreLedger(app.store, name),
+        "budget": StoreBudget(app.store, name),
+    }
+    if name == "mastodon":
+        options["visibility"] = social.visibility
+    publishers[name] = getattr(module, publisher_class)(client, **options)
+    if name != "mastodon":
+        return _idle()  # posting only: nothing to listen to
+    from adapters.social.mentions import MastodonMentions
+
+    own = str((await asyncio.to_thread(client.me)).get("acct", ""))
+    mentions = MastodonMentions(
+        client, app.engine, app.store, own_account=own, visibility=social.visibility
+    )
+    return _poll_forever(mentions.poll_once)
+
+
+async def _idle() -> None:
+    await asyncio.Event().wait()
+
+
+async def _poll_forever(poll: Callable[[], int]) -> None:
+    while True:
+        poll()
+        await asyncio.sleep(MENTION_POLL_SECONDS)
 
 
 def ingest_jobs(app: App) -> dict[str, tuple[Callable[[], object], float]]:

@@ -1,0 +1,1 @@
+"""Posting digest threads to X, Bluesky and Mastodon (publishers, config, mention answering)."""

@@ -1,0 +1,104 @@
+"""Bluesky: digest threads through atproto's send_post, links as facets, replies by reference."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from adapters.social.config import SocialConfig
+from adapters.social.thread import Budget, Ledger, ThreadPublisher, seconds_until
+from bot.publishing import DeliveryError
+from bot.render.social import SocialPost
+
+log = logging.getLogger(__name__)
+
+
+def make_client(config: SocialConfig, secrets: Mapping[str, str]) -> Any:
+    """A logged-in atproto Client (login reads the account's profile for its DID)."""
+    from atproto import Client
+
+    client = Client(base_url=config.base_url)
+    client.login(secrets["handle"], secrets["app_password"])
+    return client
+
+
+def post_id(uri: str, cid: str) -> str:
+    """One string for a post's strong reference: `at://...|cid` (replies need both)."""
+    return f"{uri}|{cid}"
+
+
+def split_id(value: str) -> tuple[str, str]:
+    uri, _, cid = value.partition("|")
+    return uri, cid
+
+
+def delivery_error(exc: BaseException, now: datetime) -> DeliveryError:
+    from atproto_client.exceptions import NetworkError, RequestException
+
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", 0)
+    if isinstance(exc, RequestException) and status == 429:
+        headers = getattr(response, "headers", None) or {}
+        lowered = {str(k).lower(): v for k, v in dict(headers).items()}
+        try:
+            reset: float | None = float(lowered.get("ratelimit-reset"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            reset = None
+        return DeliveryError(
+            "Bluesky rate limit reached", transient=True, retry_after=seconds_until(reset, now)
+        )
+    if isinstance(exc, NetworkError):
+        return DeliveryError(f"Bluesky unreachable: {type(exc).__name__}", transient=True)
+    if status in (400, 401, 403):
+        return DeliveryError(f"Bluesky refused the post ({status})", transient=False)
+    return DeliveryError(f"posting to Bluesky failed: {type(exc).__name__}", transient=True)
+
+
+class BlueskyPublisher(ThreadPublisher):
+    platform = "bluesky"
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        daily_budget: int | None = None,
+        ledger: Ledger | None = None,
+        budget: Budget | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(daily_budget=daily_budget, ledger=ledger, budget=budget, clock=clock)
+        self.client = client
+
+    async def _post(self, post: SocialPost, *, root: str | None, parent: str | None) -> str:
+        from atproto import models
+
+        facets = [
+            models.AppBskyRichtextFacet.Main(
+                index=models.AppBskyRichtextFacet.ByteSlice(
+                    byte_start=link.byte_start, byte_end=link.byte_end
+                ),
+                features=[models.AppBskyRichtextFacet.Link(uri=link.uri)],
+            )
+            for link in post.links
+        ]
+        reply = None
+        if root and parent:
+            root_uri, root_cid = split_id(root)
+            parent_uri, parent_cid = split_id(parent)
+            reply = models.AppBskyFeedPost.ReplyRef(
+                root=models.ComAtprotoRepoStrongRef.Main(uri=root_uri, cid=root_cid),
+                parent=models.ComAtprotoRepoStrongRef.Main(uri=parent_uri, cid=parent_cid),
+            )
+        try:
+            answer = await asyncio.to_thread(
+                self.client.send_post, post.text, reply_to=reply, facets=facets or None
+            )
+        except Exception as exc:
+            raise delivery_error(exc, self.clock()) from None
+        uri, cid = getattr(answer, "uri", ""), getattr(answer, "cid", "")
+        if not uri or not cid:
+            raise DeliveryError("Bluesky answered without a post reference", transient=False)
+        return post_id(str(uri), str(cid))

@@ -188,3 +188,18 @@ def archives() -> list[tuple[str, str]]:
 def archive_ids() -> frozenset[str]:
     """Every archive id arXiv has used, active or not (old-style ids start with one)."""
     return frozenset(_tax().archive_ids.values())
+
+
+def group_id(name: str) -> str | None:
+    """A group id given any case (`grp_CS` -> `grp_cs`), or None."""
+    return _tax().group_ids.get(name.lower())
+
+
+def archive_id(name: str) -> str | None:
+    """An archive id given any case (`HEP-TH` -> `hep-th`), or None."""
+    return _tax().archive_ids.get(name.lower())
+
+
+def group_of(archive: str) -> str:
+    """The group an archive belongs to (`cs` -> `grp_cs`), or "" when unknown."""
+    return _tax().archive_group.get(archive, "")

@@ -13,7 +13,7 @@ from bot.ids import parse_arxiv_id
 from bot.models import Paper
 from bot.sources.arxiv.http import HttpResult
 from bot.sources.arxiv.parsing import canonical_categories, clean_text, split_authors
-from bot.taxonomy import _tax, archive_of, canonical_category
+from bot.taxonomy import archive_id, archive_of, canonical_category, group_id, group_of
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +46,16 @@ def set_spec(name: str) -> str | None:
         return None
     if ":" in text:
         return text
-    tax = _tax()
     low = text.lower()
-    if low.startswith("grp_") and low in tax.group_ids:
+    if low.startswith("grp_") and group_id(low):
         return low.removeprefix("grp_")
-    archive = tax.archive_ids.get(low)
+    archive = archive_id(low)
     category = None if archive else canonical_category(text)
     if archive is None:
         if category is None:
             return None
         archive = archive_of(category)
-    group = tax.archive_group.get(archive, "").removeprefix("grp_")
+    group = group_of(archive).removeprefix("grp_")
     if not group:
         return None
     if category is None or category == archive or "." not in category:

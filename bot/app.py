@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.abuse import RateLimiter, RateLimits
 from bot.config import Config, default_database, load_config
 from bot.engine import Engine, EngineSettings, PaperLookup
 from bot.store import Store
@@ -50,6 +51,12 @@ def build_app(config_path: str | Path | None = None, db: str | Path | None = Non
         ),
         subscriptions=subscriptions,
         paper_lookup=_arxiv_lookup(config, store),
+        limiter=RateLimiter(
+            RateLimits(
+                per_user=config.commands_per_user_per_minute,
+                per_channel=config.commands_per_channel_per_minute,
+            )
+        ),
     )
     return App(config=config, store=store, engine=engine, subscriptions=subscriptions)
 

@@ -31,6 +31,8 @@ class Config:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     feed_bots: FeedBotRule | None = None  # None: the rule's defaults
     misfire_grace_seconds: int = 3600
+    commands_per_user_per_minute: int = 10  # 0 turns the limit off
+    commands_per_channel_per_minute: int = 30
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     subscriptions: tuple[Mapping[str, Any], ...] = ()
@@ -75,7 +77,18 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             raise ConfigError(
                 f"{where}: unknown section [{section}]; known: {', '.join(sorted(KNOWN_SECTIONS))}"
             )
-    bot = _table(data, "bot", where, {"database", "timezone", "log_level"})
+    bot = _table(
+        data,
+        "bot",
+        where,
+        {
+            "database",
+            "timezone",
+            "log_level",
+            "commands_per_user_per_minute",
+            "commands_per_channel_per_minute",
+        },
+    )
     digest = _table(data, "digest", where, {"title", "top", "min_score"})
     scoring = _table(
         data,
@@ -145,6 +158,12 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         ),
         misfire_grace_seconds=_int(
             schedule, "misfire_grace_seconds", 3600, where, "schedule", 0, 7 * 86400
+        ),
+        commands_per_user_per_minute=_int(
+            bot, "commands_per_user_per_minute", 10, where, "bot", 0, 10_000
+        ),
+        commands_per_channel_per_minute=_int(
+            bot, "commands_per_channel_per_minute", 30, where, "bot", 0, 10_000
         ),
         sources=_subtables(data, "sources", where),
         adapters=_subtables(data, "adapters", where),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.abuse import RateLimiter
 from bot.commands import grammar as g
 from bot.commands.help import help_text
 from bot.models import Digest, DigestItem, Observation, Paper, Reply, Request
@@ -42,17 +43,23 @@ class Engine:
         clock: Callable[[], datetime] | None = None,
         paper_lookup: PaperLookup | None = None,
         subscriptions: SubscriptionHandler | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or EngineSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.paper_lookup = paper_lookup
         self.subscriptions = subscriptions
+        self.limiter = limiter  # None: no command rate limits (tests, benchmarks, the CLI)
 
     # -- chat ------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply | None:
         """Answer one message. None when the message is not for the bot. Never raises."""
+        if self.limiter is not None:
+            limited = self.limiter.check(request)
+            if limited is not None:
+                return limited
         try:
             command = g.parse_command(
                 request.text, in_thread=request.thread is not None, addressed=request.addressed

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import build_app
@@ -16,6 +17,7 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.publisher import RateLimitRetry, Sleep
 from bot.config import Config
 from bot.engine import Engine
+from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,54 @@ def slack_config(config: Config | SlackConfig) -> SlackConfig:
     if isinstance(config, SlackConfig):
         return config
     return SlackConfig.from_mapping(config.adapters.get("slack"), str(config.path or "config"))
+
+
+# Slack's answers that mean the token itself is wrong: retrying cannot help.
+REFUSED_TOKEN_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_allowed_token_type",
+        "missing_scope",
+    }
+)
+
+
+async def check_tokens(
+    client: AsyncWebClient, slack: SlackConfig, app_token: str | None, where: str
+) -> None:
+    """Fail fast, naming the environment variable, when Slack refuses a token.
+
+    Without this, Socket Mode retries a revoked app token forever. Network errors are not
+    checked here: they are worth retrying, and the SDK does.
+    """
+
+    async def auth_test() -> object:
+        return await client.auth_test()
+
+    checks: list[tuple[str, str, Callable[[], Awaitable[object]]]] = [
+        ("auth.test", slack.bot_token_env, auth_test)
+    ]
+    if app_token is not None:
+
+        async def open_connection() -> object:
+            return await client.apps_connections_open(app_token=app_token)
+
+        checks.append(("apps.connections.open", slack.app_token_env, open_connection))
+    for method, variable, call in checks:
+        try:
+            await call()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            if error in REFUSED_TOKEN_ERRORS:
+                raise ConfigError(
+                    f"{where}: [adapters.slack] Slack refused the token in ${variable} "
+                    f"({method}: {error}); create a new one and set ${variable} again"
+                ) from None
+            raise
 
 
 async def start_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
@@ -72,6 +122,7 @@ async def run_slack(
     client = client or make_client(secrets.bot_token)
     app = build_app(engine, slack, client=client, signing_secret=secrets.signing_secret)
     stop = stop or asyncio.Event()
+    await check_tokens(client, slack, secrets.app_token if slack.mode == "socket" else None, where)
     if slack.mode == "socket":
         assert secrets.app_token is not None
         handler = await start_socket_mode(app, secrets.app_token)

@@ -53,12 +53,13 @@ ARCHIVE_COLOURS = {
 }
 EMPTY_DIGEST = "No papers with attention in this period yet."
 
-_URL = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\[\]]+", re.IGNORECASE)  # no brackets: a masked link may follow
 _MARKDOWN = re.compile(r"([\\*_~|`\[\]])")
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#>+-])")
 _ORDERED = re.compile(r"(?m)^([ \t]*[0-9]+)\.(?=\s)")
 _ANGLE = re.compile(r"<(?=[@#:/]|a:|t:)")
 _EVERYONE = re.compile(r"@(?=(?:everyone|here)\b)", re.IGNORECASE)
+_MASKED_LINK = re.compile(r"(?<!\\)\]\(")  # `[label](url)` echoed from a user: not a link
 
 
 def escape_discord(text: str) -> str:
@@ -241,7 +242,7 @@ def render_text_messages(text: str) -> list[Message]:
 
     The engine's own formatting (backticks in help) is kept; mentions and hidden characters are not.
     """
-    body = neutralize_mentions(clean_block(text)) or "…"
+    body = _MASKED_LINK.sub("\\\\](", neutralize_mentions(clean_block(text))) or "…"
     return [{"content": chunk} for chunk in split_text(body, CONTENT_LIMIT)]
 
 

@@ -16,8 +16,8 @@ def score_line(item: DigestItem) -> str:
 
 
 def render_digest_text(digest: Digest) -> str:
-    lines = [clean(digest.title)]
-    lines.extend(clean(n) for n in digest.notes)
+    lines = [clean(digest.title, 300)]
+    lines.extend(clean(n, 300) for n in digest.notes)
     if not digest.items:
         lines.append("No papers with attention in this period yet.")
     for item in digest.items:

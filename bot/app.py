@@ -47,7 +47,10 @@ def build_app(config_path: str | Path | None = None, db: str | Path | None = Non
     engine = Engine(
         store,
         EngineSettings(
-            timezone=config.timezone, title=config.digest_title, min_score=config.min_score
+            timezone=config.timezone,
+            title=config.digest_title,
+            min_score=config.min_score,
+            command_seconds=config.command_seconds,
         ),
         subscriptions=subscriptions,
         paper_lookup=_arxiv_lookup(config, store),

@@ -33,6 +33,7 @@ class Config:
     misfire_grace_seconds: int = 3600
     commands_per_user_per_minute: int = 10  # 0 turns the limit off
     commands_per_channel_per_minute: int = 30
+    command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     subscriptions: tuple[Mapping[str, Any], ...] = ()
@@ -87,6 +88,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             "log_level",
             "commands_per_user_per_minute",
             "commands_per_channel_per_minute",
+            "command_seconds",
         },
     )
     digest = _table(data, "digest", where, {"title", "top", "min_score"})
@@ -165,6 +167,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         commands_per_channel_per_minute=_int(
             bot, "commands_per_channel_per_minute", 30, where, "bot", 0, 10_000
         ),
+        command_seconds=float(_number(bot, "command_seconds", 5.0, where, "bot")),
         sources=_subtables(data, "sources", where),
         adapters=_subtables(data, "adapters", where),
         subscriptions=tuple(subscriptions),

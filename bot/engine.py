@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +29,7 @@ class EngineSettings:
     title: str = "Hot Papers"
     min_score: float = 1.0  # a paper needs this much attention to appear in a digest
     posts_per_item: int = 10
+    command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
 
 
 PaperLookup = Callable[[Sequence[str]], object]  # fetches unknown papers into the store
@@ -66,14 +68,23 @@ class Engine:
             )
             if command is None:
                 return None
-            return self._dispatch(command, request)
-        except Exception:
-            log.exception("command failed: %r", request.text[:200])
+            with self.store.time_budget(self.settings.command_seconds):
+                return self._dispatch(command, request)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                log.exception("command failed: %r", request.text[:200])
+                return _went_wrong()
+            log.warning(
+                "command cut off after %ss: %r", self.settings.command_seconds, request.text[:200]
+            )
             return Reply(
-                "Sorry, something went wrong on my side while answering that. "
-                "Try again, or `help` for examples.",
+                "That one takes me too long to answer. Narrow it down with a category or a "
+                "shorter period, e.g. `top 5 cs.CV today` or `search diffusion cs.CV this week`.",
                 ok=False,
             )
+        except Exception:
+            log.exception("command failed: %r", request.text[:200])
+            return _went_wrong()
 
     def _dispatch(self, command: g.Command, request: Request) -> Reply:
         if isinstance(command, g.Invalid):
@@ -288,6 +299,14 @@ class Engine:
     def _today(self, timezone: str | None) -> date:
         zone = ZoneInfo(timezone or self.settings.timezone)
         return self.clock().astimezone(zone).date()
+
+
+def _went_wrong() -> Reply:
+    return Reply(
+        "Sorry, something went wrong on my side while answering that. "
+        "Try again, or `help` for examples.",
+        ok=False,
+    )
 
 
 def _union(filters: Sequence[CategoryFilter]) -> frozenset[str] | None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import Engine
+from bot.engine import Engine, EngineSettings
 from bot.models import Request
+from bot.sample import sample_database
 from bot.store import Store
 from tests.helpers import aggregate, paper
 
@@ -181,3 +184,33 @@ def test_no_text_makes_the_engine_raise(store: Store, text: str) -> None:
         if reply is not None:
             assert reply.text
             assert "Traceback" not in reply.text
+
+
+def test_a_command_past_its_time_budget_gets_a_friendly_answer_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """A budget too small for any real query: the command is cut off, the user gets an example
+    that works, and the store answers normally afterwards."""
+    db = tmp_path / "sample.db"
+    shutil.copy(sample_database(), db)
+    store = Store.open(db)
+    try:
+        papers_before = store.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        rushed = Engine(store, EngineSettings(command_seconds=1e-6))
+        reply = rushed.handle(Request(text="top 5 cs this month", addressed=True))
+        assert reply is not None and not reply.ok
+        assert "takes me too long" in reply.text and "`top 5 cs.CV today`" in reply.text
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == papers_before
+        patient = Engine(store, clock=lambda: datetime(2021, 4, 5, 15, tzinfo=UTC))
+        answer = ask(patient, "top 5 cs.CV today")
+        assert "Towards General Purpose Vision Systems" in answer
+    finally:
+        store.close()
+
+
+def test_a_search_longer_than_the_cap_is_refused_with_an_example(store: Store) -> None:
+    engine = engine_at(store, datetime(2021, 4, 5, 15, tzinfo=UTC))
+    reply = engine.handle(Request(text="search " + "transformer " * 100, addressed=True))
+    assert reply is not None and not reply.ok
+    assert "at most 200" in reply.text and "search diffusion" in reply.text

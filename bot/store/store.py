@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,25 @@ class Store:
         self.path = path
         self.scoring = scoring
         self.deliveries = DeliveryLog(conn)
+
+    # -- bounded work ----------------------------------------------------------------------
+
+    @contextmanager
+    def time_budget(self, seconds: float | None) -> Iterator[None]:
+        """Interrupt any query still running `seconds` after entry.
+
+        The interrupted query raises sqlite3.OperationalError("interrupted") and its statement is
+        rolled back; nothing stored before is touched. None or 0: no budget.
+        """
+        if not seconds:
+            yield
+            return
+        deadline = time.monotonic() + seconds
+        self.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        try:
+            yield
+        finally:
+            self.conn.set_progress_handler(None, 0)
 
     # -- opening -----------------------------------------------------------------------------
 

@@ -253,7 +253,7 @@ class SubscriptionService:
         if not request.is_admin:
             verb = "subscribe" if isinstance(command, g.Subscribe) else "unsubscribe"
             return Reply(
-                f"Sorry, only channel admins can {verb} {channel_name(request.channel)}: "
+                f"Sorry, only channel admins can {verb} {channel_name(request.platform, request.channel)}: "
                 f"a subscription posts to everyone here. Ask an admin, or use `top 5 today` "
                 f"to get a digest just now.",
                 ok=False,
@@ -265,7 +265,7 @@ class SubscriptionService:
     def _subscribe(self, command: g.Subscribe, request: Request) -> Reply:
         filters = normalise_filters(f.label for f in command.filters)
         zone = command.timezone or request.timezone or self.default_timezone
-        where = channel_name(request.channel)
+        where = channel_name(request.platform, request.channel)
         existing = self.subscriptions.find(request.platform, request.channel, filters)
         if existing is not None and existing.origin == "config":
             if existing.status == "paused":
@@ -273,7 +273,7 @@ class SubscriptionService:
                 self._changed()
                 return Reply(f"Resumed {where}: {resumed.describe()} (set in the config file).")
             return Reply(
-                f"{where} already gets {existing.describe()}; that subscription comes from the "
+                f"{_sentence(where)} already gets {existing.describe()}; that subscription comes from the "
                 f"bot's config file, so change it there.",
                 ok=False,
             )
@@ -305,7 +305,7 @@ class SubscriptionService:
         return Reply(f"Updated {where}: now {saved.describe()}.")
 
     def _unsubscribe(self, command: g.Unsubscribe, request: Request) -> Reply:
-        where = channel_name(request.channel)
+        where = channel_name(request.platform, request.channel)
         mine = self.subscriptions.all(request.platform, request.channel)
         if command.filters:
             wanted = normalise_filters(f.label for f in command.filters)
@@ -313,7 +313,7 @@ class SubscriptionService:
         if not mine:
             what = " to " + " ".join(f.label for f in command.filters) if command.filters else ""
             return Reply(
-                f"{where} has no subscription{what}. `subscriptions` lists this channel's.",
+                f"{_sentence(where)} has no subscription{what}. `subscriptions` lists this channel's.",
                 ok=False,
             )
         from_config = [s for s in mine if s.origin == "config"]
@@ -325,18 +325,18 @@ class SubscriptionService:
             self._changed()
         lines = [f"Unsubscribed {where} from {s.describe()}." for s in removed]
         lines.extend(
-            f"{where} still gets {s.describe()}: it comes from the bot's config file, so remove "
+            f"{_sentence(where)} still gets {s.describe()}: it comes from the bot's config file, so remove "
             f"it there."
             for s in from_config
         )
         return Reply("\n".join(lines), ok=bool(removed))
 
     def _list(self, request: Request) -> Reply:
-        where = channel_name(request.channel)
+        where = channel_name(request.platform, request.channel)
         mine = self.subscriptions.all(request.platform, request.channel)
         if not mine:
             return Reply(
-                f"{where} has no subscriptions. An admin can add one: "
+                f"{_sentence(where)} has no subscriptions. An admin can add one: "
                 f"`subscribe cs.CV top 5 at 09:00 Europe/Berlin`."
             )
         lines = [f"Subscriptions of {where}:"]
@@ -402,8 +402,19 @@ def _config(sub: Subscription) -> str:
     return "from the config file" if sub.origin == "config" else ""
 
 
-def channel_name(channel: str) -> str:
+# Platforms whose channel ids are opaque (C024BE91L, 1234567890): the channel is "this channel".
+OPAQUE_CHANNEL_IDS = frozenset({"slack", "discord"})
+
+
+def channel_name(platform: str, channel: str) -> str:
+    """How a reply names the channel it is sent in: never a raw id."""
+    if platform in OPAQUE_CHANNEL_IDS:
+        return "this channel"
     return channel if channel.startswith("#") else f"#{channel}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def parse_config_subscriptions(

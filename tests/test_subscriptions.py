@@ -41,7 +41,7 @@ def test_unauthorised_subscribe_is_refused_with_a_reason(store: Store) -> None:
 
     refused = say(engine, "subscribe cs.CV top 5 at 09:00 Europe/Berlin", admin=False)
 
-    assert refused.startswith("Sorry, only channel admins can subscribe #papers")
+    assert refused.startswith("Sorry, only channel admins can subscribe this channel")
     assert "posts to everyone here" in refused
     assert SubscriptionStore(store).all() == []
     assert changes == []
@@ -49,7 +49,7 @@ def test_unauthorised_subscribe_is_refused_with_a_reason(store: Store) -> None:
     accepted = say(engine, "subscribe cs.CV cs.LG top 5 at 09:00 Europe/Berlin", admin=True)
 
     assert accepted == (
-        "Subscribed #papers to the top 5 of cs.CV cs.LG at 09:00 Europe/Berlin on listing days."
+        "Subscribed this channel to the top 5 of cs.CV cs.LG at 09:00 Europe/Berlin on listing days."
     )
     (sub,) = SubscriptionStore(store).all()
     assert (sub.platform, sub.channel, sub.filters, sub.n) == (
@@ -62,7 +62,7 @@ def test_unauthorised_subscribe_is_refused_with_a_reason(store: Store) -> None:
     assert changes == ["changed"]  # the scheduler is told: no restart needed
 
     assert say(engine, "unsubscribe cs.CV cs.LG", admin=False).startswith(
-        "Sorry, only channel admins can unsubscribe #papers"
+        "Sorry, only channel admins can unsubscribe this channel"
     )
     assert len(SubscriptionStore(store).all()) == 1
 

@@ -128,6 +128,16 @@ def test_deliveries_are_recorded_once() -> None:
     assert store.deliveries.items(first.id) == ["a", "b"]
 
 
+def test_a_social_thread_is_found_without_knowing_its_channel() -> None:
+    store = Store.memory()
+    old, _ = store.deliveries.begin("x", "main", "digest:2021-04-05:all", paper_ids=["a"])
+    store.deliveries.mark_sent(old.id, ["9001", "9002"], thread="9001")
+    assert store.deliveries.for_thread_any("x", "9001").id == old.id  # type: ignore[union-attr]
+    assert store.deliveries.for_thread_any("x", "9002").id == old.id  # type: ignore[union-attr]
+    assert store.deliveries.for_thread_any("bluesky", "9001") is None
+    assert store.deliveries.for_thread_any("x", "9003") is None
+
+
 def test_search_ignores_fts_operators_in_user_words() -> None:
     store = Store.memory()
     store.upsert_papers([paper("2104.00001", DAY, title="Robust NEAR-duplicate detection")])

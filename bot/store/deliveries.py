@@ -121,6 +121,25 @@ class DeliveryLog:
             ).fetchone()
         return _delivery(row) if row else None
 
+    def for_thread_any(self, platform: str, thread: str) -> Delivery | None:
+        """The delivery whose thread (or one of whose messages) this is, in any channel.
+
+        For platforms where a reply does not say which channel it is in (X, Bluesky, Mastodon).
+        """
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE platform = ? AND thread = ? "
+            f"ORDER BY id DESC LIMIT 1",
+            (platform, thread),
+        ).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                f"SELECT {_COLUMNS} FROM deliveries, json_each(deliveries.message_ids) m "
+                f"WHERE deliveries.platform = ? AND m.value = ? "
+                f"ORDER BY deliveries.id DESC LIMIT 1",
+                (platform, thread),
+            ).fetchone()
+        return _delivery(row) if row else None
+
     def latest_for_channel(self, platform: str, channel: str) -> Delivery | None:
         row = self.conn.execute(
             f"SELECT {_COLUMNS} FROM deliveries WHERE platform = ? AND channel = ? "

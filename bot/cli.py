@@ -162,15 +162,20 @@ def import_(config_path: Path | None, db: Path | None, paths: tuple[Path, ...]) 
     """Import Hot Papers archive posts (*.md) into the database."""
     from bot.importer import import_archive_files
 
-    logging.getLogger("bot").setLevel(logging.WARNING)
-    app = _app(config_path, db)
+    quiet = logging.getLogger("bot")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # per-file progress lines would drown the warnings
     try:
-        report = import_archive_files(app.store, _expand(paths))
-        for problem in report.problems:
-            click.echo(f"warning: {problem.path}:{problem.line}: {problem.message}", err=True)
-        click.echo(report.summary())
+        app = _app(config_path, db)
+        try:
+            report = import_archive_files(app.store, _expand(paths))
+            for problem in report.problems:
+                click.echo(f"warning: {problem.path}:{problem.line}: {problem.message}", err=True)
+            click.echo(report.summary())
+        finally:
+            app.close()
     finally:
-        app.close()
+        quiet.setLevel(level)
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +25,8 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/xml; charset=utf-8"
+    fault: str = ""  # "" (answer normally), "stall" (wait `stall` s first) or "reset" (half, close)
+    stall: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,13 +135,23 @@ class FakeArxiv:
                 answer = fake._answer(parts.path, query)
                 with fake._lock:  # counted out before the answer leaves, so the next may come in
                     fake.active -= 1
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(answer.body)))
-                for key, value in answer.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(answer.body)
+                if answer.fault == "stall":
+                    time.sleep(answer.stall)  # the client has given up by now
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.content_type)
+                    self.send_header("Content-Length", str(len(answer.body)))
+                    for key, value in answer.headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    if answer.fault == "reset":
+                        self.wfile.write(answer.body[: len(answer.body) // 2])
+                        self.wfile.flush()
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    self.wfile.write(answer.body)
+                except OSError:
+                    pass  # the client went away (after a stall)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

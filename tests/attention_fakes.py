@@ -2,12 +2,17 @@
 
 One small threaded HTTP server; a test gives it routes (path -> list of answers, served in order,
 the last one repeated) and reads back the requests it saw. The real client libraries talk to it.
+`Fake.inject(path, *answers)` queues one-shot answers (faults) served before the route's own:
+an Answer with `fault="stall"` waits `stall` seconds before answering (a read timeout for a
+client with a smaller timeout); `fault="reset"` sends the headers and half the body, then closes.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +29,8 @@ class Answer:
     status: int = 200
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+    fault: str = ""  # "" (answer normally), "stall" or "reset"
+    stall: float = 0.0
 
 
 def json_answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
@@ -64,6 +71,7 @@ class Fake:
     routes: dict[str, Route] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     port: int = 0
+    faults: dict[str, list[Answer]] = field(default_factory=dict)
     _served: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,12 +85,20 @@ class Fake:
         else:
             self.routes[path] = [a for a in answers if isinstance(a, Answer)]
 
+    def inject(self, path: str, *answers: Answer) -> None:
+        """Serve `answers` to the next requests of `path`, one each, before its route."""
+        with self._lock:
+            self.faults.setdefault(path, []).extend(answers)
+
     def requests(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]
 
     def answer(self, seen: Seen) -> Answer:
         with self._lock:
             self.seen.append(seen)
+            queued = self.faults.get(seen.path)
+            if queued:
+                return queued.pop(0)
             route = self.routes.get(seen.path)
             if route is None:
                 return json_answer({"error": f"no route {seen.path}"}, 404)
@@ -108,12 +124,23 @@ def _handler(fake: Fake) -> type[BaseHTTPRequestHandler]:
                 body=self.rfile.read(length) if length else b"",
             )
             answer = fake.answer(seen)
-            self.send_response(answer.status)
-            for name, value in answer.headers:
-                self.send_header(name, value.replace("{base}", fake.url))
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
+            if answer.fault == "stall":
+                time.sleep(answer.stall)  # the client has given up by now
+            try:
+                self.send_response(answer.status)
+                for name, value in answer.headers:
+                    self.send_header(name, value.replace("{base}", fake.url))
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                if answer.fault == "reset":
+                    self.wfile.write(answer.body[: len(answer.body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(answer.body)
+            except OSError:
+                self.close_connection = True  # the client went away (after a stall)
 
         do_GET = _serve
         do_POST = _serve
@@ -131,7 +158,9 @@ def serve(fake: Fake | None = None) -> Iterator[Fake]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield fake

@@ -287,7 +287,13 @@ def bluesky_fake(fake: Fake) -> None:
 
 def run_bluesky(store: Store, fake: Fake, env: dict[str, str] | None = None) -> Any:
     return ingest_source(
-        store, "bluesky", BlueskyConfig(base_url=fake.url), None, env=env or {}, clock=clock
+        store,
+        "bluesky",
+        BlueskyConfig(base_url=fake.url),
+        None,
+        env=env or {},
+        clock=clock,
+        sleep=lambda _s: None,
     )
 
 
@@ -384,7 +390,7 @@ def mastodon_fake(fake: Fake) -> None:
 
 def run_mastodon(store: Store, fake: Fake) -> Any:
     cfg = MastodonConfig(instances=(MastodonInstance(fake.url),), hashtags=("arxiv",))
-    return ingest_source(store, "mastodon", cfg, None, env={})
+    return ingest_source(store, "mastodon", cfg, None, env={}, sleep=lambda _s: None)
 
 
 def test_mastodon_hashtag_timeline_reblogs_add_nothing() -> None:
@@ -451,7 +457,7 @@ def hn_fake(fake: Fake, second: Answer | None = None) -> None:
 
 def run_hn(store: Store, fake: Fake) -> Any:
     cfg = HackerNewsConfig(base_url=f"{fake.url}/api/v1")
-    return ingest_source(store, "hackernews", cfg, None, clock=clock)
+    return ingest_source(store, "hackernews", cfg, None, clock=clock, sleep=lambda _s: None)
 
 
 def test_hackernews_points_are_likes_and_comments_replies() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -71,6 +72,8 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         return DeliveryError(f"Discord rejected the message: {exc.text or exc}", transient=False)
     if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
         return DeliveryError(f"network error talking to Discord: {exc!r}", transient=True)
+    if isinstance(exc, json.JSONDecodeError):  # a truncated answer: the message may have landed
+        return DeliveryError(f"Discord sent an unreadable answer: {exc.msg}", transient=True)
     if isinstance(exc, ValueError):  # a channel id that is not a number
         return DeliveryError(str(exc), transient=False)
     return DeliveryError(f"{type(exc).__name__}: {exc}", transient=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -10,10 +11,13 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.web.slack_response import SlackResponse
 
 from bot.models import Digest
 from bot.publishing import DeliveryError, Sent
@@ -119,6 +123,9 @@ def delivery_error(exc: BaseException, what: str) -> DeliveryError:
     """A DeliveryError for a failed Slack call: permanent for the errors no retry fixes."""
     if isinstance(exc, SlackApiError):
         response = exc.response
+        if not isinstance(response, AsyncSlackResponse | SlackResponse):
+            # slack_sdk could not parse the answer (truncated or not JSON): it may have landed.
+            return DeliveryError(f"{what}: Slack sent an unreadable answer", transient=True)
         code = str(response.get("error") or "") if response is not None else ""
         status = response.status_code if response is not None else 0
         if status == 429 or code == "ratelimited":
@@ -131,6 +138,23 @@ def delivery_error(exc: BaseException, what: str) -> DeliveryError:
 
 
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+def without_blind_retries(client: AsyncWebClient) -> AsyncWebClient:
+    """The client for posting, without slack_sdk's connection-error retry.
+
+    That handler re-sends a request after the connection drops, even when Slack had already
+    stored the message (a drop after accepting it): a double post. Without it the error reaches
+    the delivery service, which looks in conversations.history before posting again.
+    """
+    handlers = [
+        h for h in client.retry_handlers if not isinstance(h, AsyncConnectionErrorRetryHandler)
+    ]
+    if len(handlers) == len(client.retry_handlers):
+        return client
+    poster = copy.copy(client)
+    poster.retry_handlers = handlers
+    return poster
 
 
 class SlackPublisher:
@@ -154,6 +178,7 @@ class SlackPublisher:
         history_limit: int = 200,
     ) -> None:
         self.client = client
+        self._poster = without_blind_retries(client)
         self.admins = tuple(admins)
         self.history_limit = history_limit
 
@@ -238,7 +263,7 @@ class SlackPublisher:
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Any:
-        return await self.client.chat_postMessage(
+        return await self._poster.chat_postMessage(
             channel=channel,
             text=message.text,
             blocks=list(message.blocks),

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
-from adapters.social.thread import Budget, Ledger, ThreadPublisher, seconds_until
+from adapters.social.thread import Budget, Ledger, ThreadPublisher, describe, seconds_until
 from bot.publishing import DeliveryError
 from bot.render.social import SocialPost
 
@@ -51,10 +51,10 @@ def delivery_error(exc: BaseException, now: datetime) -> DeliveryError:
             "Bluesky rate limit reached", transient=True, retry_after=seconds_until(reset, now)
         )
     if isinstance(exc, NetworkError):
-        return DeliveryError(f"Bluesky unreachable: {type(exc).__name__}", transient=True)
+        return DeliveryError(f"Bluesky unreachable: {describe(exc)}", transient=True)
     if status in (400, 401, 403):
         return DeliveryError(f"Bluesky refused the post ({status})", transient=False)
-    return DeliveryError(f"posting to Bluesky failed: {type(exc).__name__}", transient=True)
+    return DeliveryError(f"posting to Bluesky failed: {describe(exc)}", transient=True)
 
 
 class BlueskyPublisher(ThreadPublisher):

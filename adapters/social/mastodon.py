@@ -6,11 +6,11 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
-from adapters.social.thread import Budget, Ledger, ThreadPublisher, seconds_until
+from adapters.social.thread import Budget, Ledger, ThreadPublisher, describe, seconds_until
 from bot.publishing import DeliveryError
 from bot.render.social import SocialPost
 
@@ -34,16 +34,19 @@ def delivery_error(exc: BaseException, client: Any, now: datetime) -> DeliveryEr
     from mastodon import MastodonAPIError, MastodonNetworkError, MastodonRatelimitError
 
     if isinstance(exc, MastodonRatelimitError):
+        # Mastodon.py has already moved the reset onto this machine's clock (by the server's
+        # Date header): measure it against the real time, not the injected clock.
         reset = getattr(client, "ratelimit_reset", None)
-        wait = seconds_until(float(reset), now) if isinstance(reset, int | float) else None
+        real_now = datetime.now(UTC)
+        wait = seconds_until(float(reset), real_now) if isinstance(reset, int | float) else None
         return DeliveryError("Mastodon rate limit reached", transient=True, retry_after=wait)
     if isinstance(exc, MastodonNetworkError):
-        return DeliveryError(f"Mastodon unreachable: {type(exc).__name__}", transient=True)
+        return DeliveryError(f"Mastodon unreachable: {describe(exc)}", transient=True)
     if isinstance(exc, MastodonAPIError):
         status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         if status in (401, 403, 404, 422):
             return DeliveryError(f"Mastodon refused the post ({status})", transient=False)
-    return DeliveryError(f"posting to Mastodon failed: {type(exc).__name__}", transient=True)
+    return DeliveryError(f"posting to Mastodon failed: {describe(exc)}", transient=True)
 
 
 class MastodonPublisher(ThreadPublisher):

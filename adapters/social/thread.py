@@ -205,3 +205,28 @@ def seconds_until(reset_epoch: float | None, now: datetime) -> float | None:
     if reset_epoch is None:
         return None
     return max(1.0, reset_epoch - now.timestamp())
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status a client error carries (tweepy, atproto: `.response`; Mastodon.py: args[1])."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int) and status:
+        return status
+    args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
+    code = args[1] if len(args) > 1 else None
+    if isinstance(code, int):
+        return code
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """A short description for logs and records, free of request data: the error's type, its
+    HTTP status, or (for network errors) the underlying cause such as ReadTimeout."""
+    status = http_status(exc)
+    if status:
+        return f"{type(exc).__name__} (HTTP {status})"
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and type(cause) is not type(exc):
+        return f"{type(exc).__name__} ({type(cause).__name__})"
+    return type(exc).__name__

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
-from adapters.social.thread import Budget, Ledger, ThreadPublisher, seconds_until
+from adapters.social.thread import Budget, Ledger, ThreadPublisher, describe, seconds_until
 from bot.publishing import DeliveryError
 from bot.render.social import SocialPost
 
@@ -18,24 +18,33 @@ log = logging.getLogger(__name__)
 API_HOST = "https://api.twitter.com"
 
 
-def redirect(client: Any, base_url: str) -> None:
-    """tweepy has no base-URL option: rewrite api.twitter.com in the session's transport."""
+DEFAULT_TIMEOUT = 30.0  # seconds; tweepy sends without a timeout, so a hung connection never ends
+
+
+def redirect(client: Any, base_url: str, *, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+    """tweepy has no base-URL or timeout option: set both in the session's transport.
+
+    Requests to api.twitter.com go to `base_url` instead (a fake in tests), and every request
+    without a timeout of its own gets `timeout` seconds.
+    """
     import requests.adapters
 
     base = base_url.rstrip("/")
-    if base == API_HOST:
-        return
 
-    class Rewrite(requests.adapters.HTTPAdapter):
+    class Transport(requests.adapters.HTTPAdapter):
         def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-            if request.url and request.url.startswith(API_HOST):
+            if base != API_HOST and request.url and request.url.startswith(API_HOST):
                 request.url = base + request.url[len(API_HOST) :]
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
             return super().send(request, *args, **kwargs)
 
-    client.session.mount(API_HOST, Rewrite())
+    client.session.mount(API_HOST, Transport())
 
 
-def make_client(config: SocialConfig, secrets: Mapping[str, str]) -> Any:
+def make_client(
+    config: SocialConfig, secrets: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT
+) -> Any:
     import tweepy
 
     logging.getLogger("tweepy.client").setLevel(logging.INFO)  # its debug log prints tokens
@@ -47,7 +56,7 @@ def make_client(config: SocialConfig, secrets: Mapping[str, str]) -> Any:
         return_type=dict,
         wait_on_rate_limit=False,
     )
-    redirect(client, config.base_url)
+    redirect(client, config.base_url, timeout=timeout)
     return client
 
 
@@ -76,7 +85,7 @@ def delivery_error(exc: BaseException, now: datetime) -> DeliveryError:
         )
     if isinstance(exc, tweepy.errors.BadRequest):
         return DeliveryError(f"X rejected the post: {exc}", transient=False)
-    return DeliveryError(f"posting to X failed: {type(exc).__name__}", transient=True)
+    return DeliveryError(f"posting to X failed: {describe(exc)}", transient=True)
 
 
 class XPublisher(ThreadPublisher):

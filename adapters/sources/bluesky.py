@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from bot.sources.attention.base import (
     text_of,
 )
 from bot.sources.attention.config import BlueskyConfig
+from bot.sources.attention.retry import now_seconds, with_retries
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -172,16 +174,20 @@ class BlueskySource:
     handle: str | None = None
     app_password: str | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], None] = time.sleep
     name: str = NAME
 
     def _client(self) -> Any:
         try:
             from atproto import Client
+            from atproto_client.request import Request
         except ImportError:
             raise SourceError(
                 "the bluesky source needs atproto: pip install 'hotpapers[bluesky]'"
             ) from None
-        client = Client(base_url=self.config.base_url)
+        client = Client(
+            base_url=self.config.base_url, request=Request(timeout=self.config.timeout_seconds)
+        )
         if self.handle and self.app_password:
             try:
                 client.login(self.handle, self.app_password, fetch_bsky_profile=False)
@@ -193,15 +199,27 @@ class BlueskySource:
         return client
 
     def _search(self, client: Any, params: dict[str, Any]) -> Any:
-        """One raw searchPosts page (a dict), so one bad post never costs the whole page."""
+        """One raw searchPosts page (a dict), so one bad post never costs the whole page;
+        retried on 429 (ratelimit-reset), 5xx, timeouts, resets and bad JSON, max_attempts in all."""
         from atproto import models
 
-        response = client.invoke_query(
-            "app.bsky.feed.searchPosts",
-            params=models.AppBskyFeedSearchPosts.Params(**params),
-            output_encoding="application/json",
+        def once() -> Any:
+            response = client.invoke_query(
+                "app.bsky.feed.searchPosts",
+                params=models.AppBskyFeedSearchPosts.Params(**params),
+                output_encoding="application/json",
+            )
+            return response.content
+
+        return with_retries(
+            NAME,
+            "Bluesky search",
+            once,
+            attempts=self.config.max_attempts,
+            sleep=self.sleep,
+            clock=now_seconds(self.clock),
+            max_wait_seconds=float(self.config.max_wait_seconds),
         )
-        return response.content
 
     def fetch(self, store: Store) -> FetchResult:
         client = self._client()
@@ -226,6 +244,12 @@ class BlueskySource:
                 params["cursor"] = page_cursor
             try:
                 page = self._search(client, params)
+            except SourceError:
+                if page_no == 0:
+                    raise
+                complete = False
+                problems.append(f"search page {page_no + 1} failed after retries")
+                break
             except Exception as exc:
                 if page_no == 0:
                     raise SourceError(f"Bluesky search failed: {_describe(exc)}") from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -23,6 +25,7 @@ from bot.sources.attention.base import (
     text_of,
 )
 from bot.sources.attention.config import MastodonConfig, MastodonInstance
+from bot.sources.attention.retry import with_retries
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -192,7 +195,12 @@ def _id_value(value: Any) -> int:
 class MastodonSource:
     config: MastodonConfig
     tokens: Mapping[str, str] = field(default_factory=dict)  # instance url -> access token
+    sleep: Callable[[float], None] = time.sleep
     name: str = NAME
+
+    def _retry(self, what: str, func: Callable[[], Any]) -> Any:
+        """429, 5xx, timeouts, resets and bad JSON retried: max_attempts requests in all."""
+        return with_retries(NAME, what, func, attempts=self.config.max_attempts, sleep=self.sleep)
 
     def _client(self, instance: MastodonInstance) -> Any:
         try:
@@ -206,7 +214,7 @@ class MastodonSource:
             access_token=self.tokens.get(instance.url) or None,
             ratelimit_method="throw",
             version_check_mode="none",
-            request_timeout=30,
+            request_timeout=self.config.timeout_seconds,
             user_agent="hotpapers",
         )
 
@@ -242,13 +250,12 @@ class MastodonSource:
                 attempts += 1
                 key = f"{instance.url} {timeline}"
                 try:
-                    found, skipped, newest = self._read(
-                        client, instance, first_page, cursors.get(key)
-                    )
+                    found, skipped, newest = self._read(client, key, first_page, cursors.get(key))
                 except Exception as exc:
                     failures += 1
-                    problems.append(f"{key}: {type(exc).__name__}")
-                    log.warning("mastodon: %s failed: %s: %s", key, type(exc).__name__, exc)
+                    why = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
+                    problems.append(f"{key}: {why}")
+                    log.warning("mastodon: %s failed: %s", key, why)
                     continue
                 observations.extend(found)
                 problems.extend(skipped)
@@ -257,11 +264,15 @@ class MastodonSource:
             if self.config.search and self.tokens.get(instance.url):
                 attempts += 1
                 try:
-                    result = client.search_v2(
-                        self.config.search,
-                        result_type="statuses",
-                        resolve=False,
-                        limit=self.config.page_size,
+                    result = self._retry(
+                        f"{instance.url} search",
+                        functools.partial(
+                            client.search_v2,
+                            self.config.search,
+                            result_type="statuses",
+                            resolve=False,
+                            limit=self.config.page_size,
+                        ),
                     )
                     statuses = result.get("statuses") if isinstance(result, Mapping) else None
                     found, skipped = parse_statuses(statuses, instance.url)
@@ -269,8 +280,9 @@ class MastodonSource:
                     problems.extend(skipped)
                 except Exception as exc:
                     failures += 1
-                    problems.append(f"{instance.url} search: {type(exc).__name__}")
-                    log.warning("mastodon: %s search failed: %s", instance.url, exc)
+                    why = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
+                    problems.append(f"{instance.url} search: {why}")
+                    log.warning("mastodon: %s search failed: %s", instance.url, why)
         if attempts and failures == attempts:
             raise SourceError(f"every Mastodon timeline failed: {'; '.join(problems[-3:])}")
         return FetchResult(
@@ -280,20 +292,21 @@ class MastodonSource:
         )
 
     def _read(
-        self, client: Any, instance: MastodonInstance, first_page: Any, since: str | None
+        self, client: Any, key: str, first_page: Any, since: str | None
     ) -> tuple[list[Observation], list[str], str | None]:
         """Newest first, page by page, down to the last status seen (since_id)."""
+        instance = key.split(" ", 1)[0]
         observations: list[Observation] = []
         problems: list[str] = []
         newest: str | None = since
-        page = first_page(since)
+        page = self._retry(key, lambda: first_page(since))
         for _ in range(self.config.max_pages):
             if not isinstance(page, list) or not page:
                 if page is not None and not isinstance(page, list):
-                    problems.append(f"{instance.url}: a page that is not a list")
+                    problems.append(f"{instance}: a page that is not a list")
                 break
             fresh = [s for s in page if not since or _id_value(_get(s, "id")) > _id_value(since)]
-            found, skipped = parse_statuses(fresh, instance.url)
+            found, skipped = parse_statuses(fresh, instance)
             observations.extend(found)
             problems.extend(skipped)
             for s in fresh:
@@ -302,7 +315,11 @@ class MastodonSource:
                     newest = str(sid)
             if len(fresh) < len(page):
                 break
-            page = client.fetch_next(page)
+            try:
+                page = self._retry(key, functools.partial(client.fetch_next, page))
+            except SourceError as exc:  # the cursor stays: the next run re-reads these pages
+                problems.append(f"{key}: next page: {exc}")
+                return observations, problems, since
         return observations, problems, newest
 
 

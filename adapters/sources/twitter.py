@@ -21,6 +21,7 @@ from bot.sources.attention.base import (
     text_of,
 )
 from bot.sources.attention.config import TwitterConfig
+from bot.sources.attention.retry import now_seconds, with_retries
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -177,16 +178,19 @@ def parse_page(page: Any) -> tuple[list[Observation], list[str]]:
 # -- fetching -----------------------------------------------------------------------------------
 
 
-def _redirect(client: Any, base_url: str) -> None:
-    """tweepy has no base-URL option: rewrite api.twitter.com in the session's transport."""
+def _mount(client: Any, base_url: str, timeout: float) -> None:
+    """tweepy has no base-URL or timeout option: the session's transport for api.twitter.com
+    rewrites the host (tests) and gives every request a timeout (tweepy's has none)."""
     import requests.adapters
 
     base = base_url.rstrip("/")
 
     class Rewrite(requests.adapters.HTTPAdapter):
         def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-            if request.url and request.url.startswith(API_HOST):
+            if base and request.url and request.url.startswith(API_HOST):
                 request.url = base + request.url[len(API_HOST) :]
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
             return super().send(request, *args, **kwargs)
 
     client.session.mount(API_HOST, Rewrite())
@@ -216,14 +220,16 @@ class TwitterSource:
             bearer_token=self.bearer_token, return_type=dict, wait_on_rate_limit=False
         )
         client.session.headers["Accept"] = "application/json"
-        if self.config.base_url:
-            _redirect(client, self.config.base_url)
+        _mount(client, self.config.base_url, self.config.timeout_seconds)
         return client
 
     def _call(self, func: Callable[..., Any], **params: Any) -> Any:
+        """One API call, retried on 429 (waiting for x-rate-limit-reset up to max_wait_seconds),
+        5xx, timeouts, resets and bad JSON: at most max_attempts requests (and at most
+        max_rate_limit_waits + 1), then a SourceError naming the fault."""
         import tweepy
 
-        for attempt in range(self.config.max_rate_limit_waits + 1):
+        def once() -> Any:
             try:
                 return func(**params)
             except (tweepy.errors.Unauthorized, tweepy.errors.Forbidden) as exc:
@@ -231,20 +237,16 @@ class TwitterSource:
                 raise SourceError(
                     PAID_TIER.format(status=status, env=self.config.bearer_token_env)
                 ) from None
-            except tweepy.errors.TooManyRequests as exc:
-                reset = exc.reset_time
-                now = self.clock().timestamp()
-                wait = max(1.0, float(reset) - now + 1) if reset is not None else 60.0
-                if (
-                    wait > self.config.max_wait_seconds
-                    or attempt == self.config.max_rate_limit_waits
-                ):
-                    raise SourceError(
-                        f"X rate limit reached; it resets in {wait:.0f} s, retrying next run"
-                    ) from None
-                log.warning("twitter: rate limited, waiting %.0f s for the reset", wait)
-                self.sleep(wait)
-        raise SourceError("X rate limit")  # not reached
+
+        return with_retries(
+            NAME,
+            "X search" if "query" in params else "X lookup",
+            once,
+            attempts=min(self.config.max_attempts, self.config.max_rate_limit_waits + 1),
+            sleep=self.sleep,
+            clock=now_seconds(self.clock),
+            max_wait_seconds=float(self.config.max_wait_seconds),
+        )
 
     def fetch(self, store: Store) -> FetchResult:
         client = self._client()

@@ -101,6 +101,8 @@ def parse_api_feed(content: bytes | str, holidays: frozenset[date] = frozenset()
     problems: list[str] = []
     if parsed.get("bozo"):
         problems.append(f"API answer is not well-formed XML: {parsed.get('bozo_exception')}")
+    elif not parsed.get("version"):
+        problems.append(f"API answer is not an Atom feed ({len(raw)} bytes): nothing read")
         if entries and not raw.rstrip().endswith(b"</feed>"):
             last = entries.pop()
             problems.append(f"API answer ends early; entry {last.get('id')!r} skipped")

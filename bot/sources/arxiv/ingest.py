@@ -266,6 +266,7 @@ def _backfill_set(
         try:
             result = client.list_records(params)
         except ArxivHttpError as exc:
+            log.warning("arXiv OAI-PMH %s: %s (run again to resume)", spec, exc)
             problems.append(f"OAI-PMH {spec}: {exc} (run again to resume)")
             break
         page = parse_list_records(result.content, client.holidays)

@@ -211,6 +211,10 @@ def parse_list_records(content: bytes | str, holidays: frozenset[date] = frozens
         problems.append(
             f"OAI-PMH page is not well-formed XML ({broken}); kept the {len(papers)} records before it"
         )
+    elif not any(e.tag == f"{OAI}OAI-PMH" for e in elements):
+        token = None  # an error page from a proxy, not an answer: the list did not end here
+        broken = ET.ParseError("not an OAI-PMH document")
+        problems.append("OAI-PMH answer is not an OAI-PMH document: nothing read")
     for problem in problems:
         log.warning("%s", problem)
     return OaiPage(
@@ -231,7 +235,7 @@ def page_is_complete(result: HttpResult) -> bool:
     if not result.content.strip():
         return False
     try:
-        ET.fromstring(result.content)
+        root = ET.fromstring(result.content)
     except ET.ParseError:
         return False
-    return True
+    return root.tag == f"{OAI}OAI-PMH"

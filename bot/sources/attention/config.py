@@ -26,6 +26,8 @@ class TwitterConfig:
     refresh_hours: int = 24  # stored posts younger than this get their counters refreshed
     max_wait_seconds: int = 900  # the longest wait for a rate-limit reset within one run
     max_rate_limit_waits: int = 2
+    max_attempts: int = 3  # requests per call in all, for 429, 5xx, timeouts and resets
+    timeout_seconds: float = 20.0
     base_url: str = ""  # tests: http://127.0.0.1:PORT (replaces https://api.twitter.com)
 
 
@@ -41,6 +43,9 @@ class BlueskyConfig:
     page_size: int = 100
     max_pages: int = 5
     refresh_hours: int = 24
+    max_attempts: int = 3
+    max_wait_seconds: int = 120
+    timeout_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class MastodonConfig:
     search: str = ""  # full-text search query (needs an access token), e.g. "arxiv.org"
     page_size: int = 40
     max_pages: int = 3
+    max_attempts: int = 3
+    timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ class HackerNewsConfig:
     max_pages: int = 5
     refresh_hours: int = 48
     timeout_seconds: float = 20.0
+    max_attempts: int = 3
+    max_wait_seconds: int = 120
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,8 @@ class HuggingFaceConfig:
     base_url: str = "https://huggingface.co"
     days: int = 3  # today and the days before it
     timeout_seconds: float = 20.0
+    max_attempts: int = 3
+    max_wait_seconds: int = 120
 
 
 SourceConfig = TwitterConfig | BlueskyConfig | MastodonConfig | HackerNewsConfig | HuggingFaceConfig
@@ -93,6 +104,7 @@ _LIMITS = {
     "refresh_hours": (0, 24 * 7),
     "max_wait_seconds": (0, 3600),
     "max_rate_limit_waits": (0, 10),
+    "max_attempts": (1, 10),
     "days": (1, 30),
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from bot.sources.attention.base import (
     text_of,
 )
 from bot.sources.attention.config import HackerNewsConfig
+from bot.sources.attention.retry import now_seconds, with_retries
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ class HackerNewsSource:
     config: HackerNewsConfig
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     transport: httpx.BaseTransport | None = None
+    sleep: Callable[[float], None] = time.sleep
     name: str = NAME
 
     def fetch(self, store: Store) -> FetchResult:
@@ -108,24 +111,36 @@ class HackerNewsSource:
             transport=self.transport,
         ) as client:
             for page_no in range(self.config.max_pages):
-                try:
-                    response = client.get(
-                        "/search_by_date",
-                        params={
-                            "query": self.config.query,
-                            "tags": "story",
-                            "numericFilters": f"created_at_i>{since}",
-                            "hitsPerPage": self.config.page_size,
-                            "page": page_no,
-                        },
-                    )
+                params: dict[str, str | int] = {
+                    "query": self.config.query,
+                    "tags": "story",
+                    "numericFilters": f"created_at_i>{since}",
+                    "hitsPerPage": self.config.page_size,
+                    "page": page_no,
+                }
+
+                def get(p: dict[str, str | int] = params) -> Any:
+                    response = client.get("/search_by_date", params=p)
                     response.raise_for_status()
-                    page = response.json()
-                except (httpx.HTTPError, ValueError) as exc:
+                    return response.json()
+
+                try:
+                    page = with_retries(
+                        NAME,
+                        f"Hacker News search page {page_no + 1}",
+                        get,
+                        attempts=self.config.max_attempts,
+                        sleep=self.sleep,
+                        clock=now_seconds(self.clock),
+                        max_wait_seconds=self.config.max_wait_seconds,
+                    )
+                except (httpx.HTTPError, ValueError, SourceError) as exc:
                     if page_no == 0:
+                        if isinstance(exc, SourceError):
+                            raise
                         raise SourceError(f"Hacker News search failed: {exc}") from None
                     complete = False
-                    problems.append(f"page {page_no + 1}: {type(exc).__name__}")
+                    problems.append(f"page {page_no + 1}: {exc}")
                     log.warning("hackernews: page %d failed: %s", page_no + 1, exc)
                     break
                 found, pages, skipped = parse_page(page)

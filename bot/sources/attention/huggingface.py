@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from bot.ids import parse_arxiv_id
 from bot.models import Observation
 from bot.sources.attention.base import FetchResult, Problems, SourceError, count, text_of
 from bot.sources.attention.config import HuggingFaceConfig
+from bot.sources.attention.retry import now_seconds, with_retries
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class HuggingFaceSource:
     config: HuggingFaceConfig
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     transport: httpx.BaseTransport | None = None
+    sleep: Callable[[float], None] = time.sleep
     name: str = NAME
 
     def fetch(self, store: Store) -> FetchResult:
@@ -77,13 +80,29 @@ class HuggingFaceSource:
         ) as client:
             for back in range(self.config.days):
                 day = today - timedelta(days=back)
-                try:
-                    response = client.get("/api/daily_papers", params={"date": day.isoformat()})
+
+                def get(when: str = day.isoformat()) -> Any:
+                    response = client.get("/api/daily_papers", params={"date": when})
                     response.raise_for_status()
-                    payload = response.json()
-                except (httpx.HTTPError, ValueError) as exc:
+                    return response.json()
+
+                try:
+                    payload = with_retries(
+                        NAME,
+                        f"Hugging Face daily papers of {day}",
+                        get,
+                        attempts=self.config.max_attempts,
+                        sleep=self.sleep,
+                        clock=now_seconds(self.clock),
+                        max_wait_seconds=self.config.max_wait_seconds,
+                    )
+                except (httpx.HTTPError, ValueError, SourceError) as exc:
                     failed += 1
-                    problems.append(f"{day}: {type(exc).__name__}")
+                    problems.append(
+                        f"{day}: {exc}"
+                        if isinstance(exc, SourceError)
+                        else f"{day}: {type(exc).__name__}"
+                    )
                     log.warning("huggingface: daily papers of %s failed: %s", day, exc)
                     continue
                 observations, skipped = parse_day(payload, now)

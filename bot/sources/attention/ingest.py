@@ -58,7 +58,11 @@ def build_source(
         BlueskySource = _sdk_source("bluesky", "BlueskySource")
 
         return BlueskySource(
-            config, secret(config.handle_env), secret(config.app_password_env), clock=clock
+            config,
+            secret(config.handle_env),
+            secret(config.app_password_env),
+            clock=clock,
+            sleep=sleep,
         )
     if isinstance(config, MastodonConfig):
         MastodonSource = _sdk_source("mastodon", "MastodonSource")
@@ -68,15 +72,15 @@ def build_source(
             for i in config.instances
             if (token := secret(i.access_token_env)) is not None
         }
-        return MastodonSource(config, tokens)
+        return MastodonSource(config, tokens, sleep=sleep)
     if isinstance(config, HackerNewsConfig):
         from bot.sources.attention.hackernews import HackerNewsSource
 
-        return HackerNewsSource(config, clock=clock)
+        return HackerNewsSource(config, clock=clock, sleep=sleep)
     if isinstance(config, HuggingFaceConfig):
         from bot.sources.attention.huggingface import HuggingFaceSource
 
-        return HuggingFaceSource(config, clock=clock)
+        return HuggingFaceSource(config, clock=clock, sleep=sleep)
     raise ValueError(f"no attention source {name!r}")
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bot.abuse import RateLimiter, RateLimits
 from bot.config import Config, default_database, load_config
-from bot.engine import Engine, EngineSettings, PaperLookup
+from bot.engine import Engine, EngineSettings, PaperFetch
+from bot.models import Paper
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
 
@@ -53,7 +54,7 @@ def build_app(config_path: str | Path | None = None, db: str | Path | None = Non
             command_seconds=config.command_seconds,
         ),
         subscriptions=subscriptions,
-        paper_lookup=_arxiv_lookup(config, store),
+        paper_fetch=_arxiv_fetch(config),
         limiter=RateLimiter(
             RateLimits(
                 per_user=config.commands_per_user_per_minute,
@@ -64,15 +65,20 @@ def build_app(config_path: str | Path | None = None, db: str | Path | None = Non
     return App(config=config, store=store, engine=engine, subscriptions=subscriptions)
 
 
-def _arxiv_lookup(config: Config, store: Store) -> PaperLookup | None:
-    """`paper <id>` on an unknown id asks arXiv, when the arXiv source is configured."""
+def _arxiv_fetch(config: Config) -> PaperFetch | None:
+    """`paper <id>` on an unknown id asks arXiv, when the arXiv source is configured.
+
+    Network only (the store is written by the engine), so adapters may run it in a worker thread.
+    """
     table = config.sources.get("arxiv")
     if table is None:
         return None
 
-    def lookup(ids: Sequence[str]) -> object:
-        from bot.sources.attention.ingest import arxiv_lookup_from_config
+    def fetch(ids: Sequence[str]) -> Sequence[Paper]:
+        from bot.sources.attention.ingest import arxiv_client
 
-        return arxiv_lookup_from_config(store, table)(list(ids))
+        with arxiv_client(table) as client:
+            result = client.lookup(list(ids))
+        return result.papers
 
-    return lookup
+    return fetch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -32,7 +33,8 @@ class EngineSettings:
     command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
 
 
-PaperLookup = Callable[[Sequence[str]], object]  # fetches unknown papers into the store
+# Fetches papers by id from arXiv: network only, never the store, so it may run in a worker thread.
+PaperFetch = Callable[[Sequence[str]], Sequence[Paper]]
 SubscriptionHandler = Callable[[g.Command, Request], Reply]
 
 
@@ -43,25 +45,63 @@ class Engine:
         settings: EngineSettings | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
-        paper_lookup: PaperLookup | None = None,
+        paper_fetch: PaperFetch | None = None,
         subscriptions: SubscriptionHandler | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or EngineSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.paper_lookup = paper_lookup
+        self.paper_fetch = paper_fetch
         self.subscriptions = subscriptions
         self.limiter = limiter  # None: no command rate limits (tests, benchmarks, the CLI)
 
     # -- chat ------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply | None:
-        """Answer one message. None when the message is not for the bot. Never raises."""
-        if self.limiter is not None:
-            limited = self.limiter.check(request)
-            if limited is not None:
-                return limited
+        """Answer one message. None when the message is not for the bot. Never raises.
+
+        An unknown paper is fetched from arXiv right here, blocking: on an event loop use
+        `handle_async`.
+        """
+        limited = self._limited(request)
+        if limited is not None:
+            return limited
+        return self._answer(request, fetch=True)
+
+    async def handle_async(self, request: Request) -> Reply | None:
+        """`handle` for adapters on an event loop: an unknown paper is fetched from arXiv in a
+        worker thread, so other commands keep being answered meanwhile. Never raises."""
+        limited = self._limited(request)
+        if limited is not None:
+            return limited
+        wanted = self._unknown_paper(request)
+        if wanted is not None and self.paper_fetch is not None:
+            try:
+                papers = await asyncio.to_thread(self.paper_fetch, [wanted])
+                self.store.upsert_papers(papers)
+            except Exception as exc:
+                log.warning("metadata lookup for %s failed: %s", wanted, type(exc).__name__)
+        return self._answer(request, fetch=False)
+
+    def _limited(self, request: Request) -> Reply | None:
+        return self.limiter.check(request) if self.limiter is not None else None
+
+    def _unknown_paper(self, request: Request) -> str | None:
+        """The id of the paper the message asks about, when the store lacks it."""
+        if self.paper_fetch is None:
+            return None
+        try:
+            command = g.parse_command(
+                request.text, in_thread=request.thread is not None, addressed=request.addressed
+            )
+            if isinstance(command, g.PaperLookup) and not self.store.known_ids([command.arxiv_id]):
+                return command.arxiv_id
+        except Exception:
+            log.exception("reading %r failed", request.text[:200])
+        return None
+
+    def _answer(self, request: Request, *, fetch: bool) -> Reply | None:
         try:
             command = g.parse_command(
                 request.text, in_thread=request.thread is not None, addressed=request.addressed
@@ -69,7 +109,7 @@ class Engine:
             if command is None:
                 return None
             with self.store.time_budget(self.settings.command_seconds):
-                return self._dispatch(command, request)
+                return self._dispatch(command, request, fetch=fetch)
         except sqlite3.OperationalError as exc:
             if "interrupted" not in str(exc):
                 log.exception("command failed: %r", request.text[:200])
@@ -86,7 +126,7 @@ class Engine:
             log.exception("command failed: %r", request.text[:200])
             return _went_wrong()
 
-    def _dispatch(self, command: g.Command, request: Request) -> Reply:
+    def _dispatch(self, command: g.Command, request: Request, *, fetch: bool = True) -> Reply:
         if isinstance(command, g.Invalid):
             return Reply(command.message, ok=False)
         if isinstance(command, g.Help):
@@ -98,7 +138,7 @@ class Engine:
         if isinstance(command, g.Trending):
             return self._trending(command, request)
         if isinstance(command, g.PaperLookup):
-            return self._paper(command.arxiv_id)
+            return self._paper(command.arxiv_id, fetch=fetch)
         if isinstance(command, g.Search):
             return self._search(command, request)
         if isinstance(command, g.Details):
@@ -159,13 +199,13 @@ class Engine:
         digest = self._build(title, ranked, command.filters, "search", end, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
-    def _paper(self, arxiv_id: str) -> Reply:
+    def _paper(self, arxiv_id: str, *, fetch: bool = True) -> Reply:
         item = self.paper_item(arxiv_id)
-        if item is None and self.paper_lookup is not None:
+        if item is None and fetch and self.paper_fetch is not None:
             try:
-                self.paper_lookup([arxiv_id])
+                self.store.upsert_papers(self.paper_fetch([arxiv_id]))
             except Exception as exc:
-                log.warning("metadata lookup for %s failed: %s", arxiv_id, exc)
+                log.warning("metadata lookup for %s failed: %s", arxiv_id, type(exc).__name__)
             item = self.paper_item(arxiv_id)
         if item is None:
             return Reply(

@@ -102,7 +102,7 @@ MENTION_POLL_SECONDS = 60
 async def start_social(
     name: str, app: App, table: Mapping[str, Any], where: str, publishers: dict[str, Publisher]
 ) -> Awaitable[None]:
-    """X, Bluesky, Mastodon: digest threads (and, on Mastodon, answers to mentions)."""
+    """X, Bluesky, Mastodon: digest threads and answers to mentions (polled from a cursor)."""
     import importlib
 
     from adapters.social.config import SocialConfig
@@ -110,7 +110,8 @@ async def start_social(
 
     social = SocialConfig.from_mapping(name, table, where)
     module = importlib.import_module(f"adapters.social.{name}")
-    client = module.make_client(social, social.secrets(os.environ, where))
+    secrets = social.secrets(os.environ, where)
+    client = await asyncio.to_thread(module.make_client, social, secrets)  # Bluesky logs in
     publisher_class = {"x": "XPublisher", "bluesky": "BlueskyPublisher"}.get(
         name, "MastodonPublisher"
     )
@@ -122,24 +123,40 @@ async def start_social(
     if name == "mastodon":
         options["visibility"] = social.visibility
     publishers[name] = getattr(module, publisher_class)(client, **options)
-    if name != "mastodon":
-        return _idle()  # posting only: nothing to listen to
-    from adapters.social.mentions import MastodonMentions
+    budget: dict[str, Any] = {
+        "daily_budget": social.daily_budget,
+        "budget": StoreBudget(app.store, name),
+    }
+    mentions: Any
+    if name == "x":
+        from adapters.social.x_mentions import XMentions
 
-    own = str((await asyncio.to_thread(client.me)).get("acct", ""))
-    mentions = MastodonMentions(
-        client, app.engine, app.store, own_account=own, visibility=social.visibility
-    )
+        mentions = XMentions(client, app.engine, app.store, **budget)  # own id: get_me on 1st poll
+    elif name == "bluesky":
+        from adapters.social.bluesky_mentions import BlueskyMentions
+
+        own_did = str(getattr(getattr(client, "me", None), "did", "") or "")
+        mentions = BlueskyMentions(client, app.engine, app.store, own_did=own_did, **budget)
+    else:
+        from adapters.social.mentions import MastodonMentions
+
+        own = str((await asyncio.to_thread(client.me)).get("acct", ""))
+        mentions = MastodonMentions(
+            client,
+            app.engine,
+            app.store,
+            own_account=own,
+            visibility=social.visibility,
+            **budget,
+        )
     return _poll_forever(mentions.poll_once)
 
 
-async def _idle() -> None:
-    await asyncio.Event().wait()
-
-
-async def _poll_forever(poll: Callable[[], int]) -> None:
+async def _poll_forever(poll: Callable[[], Awaitable[int]]) -> None:
+    """Poll for mentions every MENTION_POLL_SECONDS (`poll` never raises; its SDK calls run in
+    worker threads, so the loop stays free for the other adapters)."""
     while True:
-        poll()
+        await poll()
         await asyncio.sleep(MENTION_POLL_SECONDS)
 
 

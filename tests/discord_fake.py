@@ -450,6 +450,14 @@ class FakeDiscord:
             message = await self._create_message(channel, body, webhook=True)
             return _json(message)
         m = re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/@original", path)
+        if m and method == "PATCH":  # the answer to a deferred ("thinking…") interaction
+            found = self.interaction_messages.get(m.group(2))
+            if not found:
+                return _json({"message": "Unknown Message", "code": 10008}, 404)
+            for key in ("content", "embeds", "allowed_mentions"):
+                if key in body:
+                    found[key] = body[key]
+            return _json(found)
         if m and method == "GET":
             found = self.interaction_messages.get(m.group(2))
             return (

@@ -135,3 +135,199 @@ def mastodon_mention(note_id: str, status: dict[str, Any]) -> dict[str, Any]:
         "account": status["account"],
         "status": status,
     }
+
+
+def mastodon_context(fake: Fake, status_id: str, ancestors: list[dict[str, Any]]) -> None:
+    """Serve `GET /api/v1/statuses/:id/context`: the statuses above `status_id`, root first."""
+    fake.route(
+        f"/api/v1/statuses/{status_id}/context",
+        json_answer({"ancestors": ancestors, "descendants": []}),
+    )
+
+
+# -- mentions ------------------------------------------------------------------------------------
+
+BOT_X_ID = "1580000000000000001"
+BOT_X_USERNAME = "hotpapers"
+
+
+def tco(n: int) -> str:
+    return f"https://t.co/Ab{n:08d}"
+
+
+def x_tweet(
+    tweet_id: str,
+    author_id: str,
+    text: str,
+    *,
+    replied_to: str | None = None,
+    conversation_id: str | None = None,
+    links: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A v2 tweet as X serves it: each link shown as a t.co URL, the target in entities.urls."""
+    urls = []
+    for n, target in enumerate(links):
+        short = tco(int(tweet_id[-6:]) * 10 + n)
+        start = len(text) + 1
+        text = f"{text} {short}"
+        urls.append(
+            {
+                "start": start,
+                "end": start + len(short),
+                "url": short,
+                "expanded_url": target,
+                "display_url": target.removeprefix("https://")[:25] + "…",
+            }
+        )
+    tweet: dict[str, Any] = {
+        "id": tweet_id,
+        "text": text,
+        "author_id": author_id,
+        "conversation_id": conversation_id or tweet_id,
+        "created_at": "2026-11-24T09:00:00.000Z",
+        "edit_history_tweet_ids": [tweet_id],
+    }
+    if urls:
+        tweet["entities"] = {"urls": urls}
+    if replied_to:
+        tweet["referenced_tweets"] = [{"type": "replied_to", "id": replied_to}]
+        tweet["in_reply_to_user_id"] = "0"
+    return tweet
+
+
+@dataclass
+class XMentionsFake:
+    """`GET /2/users/:id/mentions`: newest first, `since_id` and `max_results` honoured, with
+    `includes.tweets` (the referenced tweets) and `includes.users` (the authors)."""
+
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    tweets: dict[str, dict[str, Any]] = field(default_factory=dict)  # referenced, by id
+    users: dict[str, str] = field(default_factory=dict)  # id -> username
+
+    def install(self, fake: Fake) -> None:
+        me = {"id": BOT_X_ID, "name": "Hot Papers", "username": BOT_X_USERNAME}
+        fake.route("/2/users/me", json_answer({"data": me}))
+        fake.route(f"/2/users/{BOT_X_ID}/mentions", self.serve)
+
+    def serve(self, seen: Seen) -> Answer:
+        since = int(seen.param("since_id") or 0)
+        limit = int(seen.param("max_results") or 10)
+        newest_first = sorted(self.mentions, key=lambda t: int(t["id"]), reverse=True)
+        page = [t for t in newest_first if int(t["id"]) > since][:limit]
+        if not page:
+            return json_answer({"meta": {"result_count": 0}})
+        refs = {
+            r["id"] for t in page for r in t.get("referenced_tweets", []) if r["id"] in self.tweets
+        }
+        authors = {t["author_id"] for t in page} | {self.tweets[r]["author_id"] for r in refs}
+        includes = {
+            "tweets": [self.tweets[r] for r in sorted(refs)],
+            "users": [
+                {"id": a, "name": self.users.get(a, a), "username": self.users.get(a, a)}
+                for a in sorted(authors)
+            ],
+        }
+        meta = {
+            "result_count": len(page),
+            "newest_id": page[0]["id"],
+            "oldest_id": page[-1]["id"],
+        }
+        return json_answer({"data": page, "includes": includes, "meta": meta})
+
+
+def bluesky_post_view(
+    uri: str, cid: str, did: str, handle: str, record: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "uri": uri,
+        "cid": cid,
+        "author": {"did": did, "handle": handle, "displayName": handle.split(".")[0]},
+        "record": record,
+        "indexedAt": record.get("createdAt", "2026-11-24T09:00:00.000Z"),
+        "replyCount": 0,
+        "repostCount": 0,
+        "likeCount": 0,
+        "labels": [],
+    }
+
+
+def bluesky_record(
+    text: str,
+    *,
+    parent: tuple[str, str] | None = None,
+    root: tuple[str, str] | None = None,
+    links: tuple[tuple[str, str], ...] = (),  # (label in text, target)
+    mention: tuple[str, str] | None = None,  # (label in text, did)
+    created: str = "2026-11-24T09:00:00.000Z",
+) -> dict[str, Any]:
+    """An app.bsky.feed.post record; facets at the UTF-8 byte offsets of their labels."""
+    data = text.encode("utf-8")
+    facets = []
+    for label, target in links:
+        start = data.index(label.encode("utf-8"))
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(label.encode("utf-8"))},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": target}],
+            }
+        )
+    if mention is not None:
+        start = data.index(mention[0].encode("utf-8"))
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(mention[0].encode("utf-8"))},
+                "features": [{"$type": "app.bsky.richtext.facet#mention", "did": mention[1]}],
+            }
+        )
+    record: dict[str, Any] = {"$type": "app.bsky.feed.post", "text": text, "createdAt": created}
+    if facets:
+        record["facets"] = facets
+    if parent is not None:
+        root = root or parent
+        record["reply"] = {
+            "root": {"uri": root[0], "cid": root[1]},
+            "parent": {"uri": parent[0], "cid": parent[1]},
+        }
+    return record
+
+
+def bluesky_notification(
+    n: int, did: str, handle: str, reason: str, record: dict[str, Any]
+) -> dict[str, Any]:
+    """The n-th notification (later n, later indexedAt) about a post by `did`."""
+    return {
+        "uri": f"at://{did}/app.bsky.feed.post/3kmention{n:04d}",
+        "cid": f"bafyreimention{n:04d}",
+        "author": {"did": did, "handle": handle, "displayName": handle.split(".")[0]},
+        "reason": reason,
+        "record": record,
+        "isRead": False,
+        "indexedAt": f"2026-11-24T09:{n:02d}:00.000Z",
+        "labels": [],
+    }
+
+
+@dataclass
+class BlueskyNotificationsFake:
+    """`listNotifications` newest first, paged by `limit`/`cursor`; `getPosts` for parents."""
+
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # uri -> post view
+
+    def install(self, fake: Fake) -> None:
+        fake.route("/xrpc/app.bsky.notification.listNotifications", self.serve)
+        fake.route("/xrpc/app.bsky.feed.getPosts", self.get_posts)
+
+    def serve(self, seen: Seen) -> Answer:
+        limit = int(seen.param("limit") or 50)
+        start = int(seen.param("cursor") or 0)
+        newest_first = sorted(self.notifications, key=lambda n: n["indexedAt"], reverse=True)
+        page = newest_first[start : start + limit]
+        body: dict[str, Any] = {"notifications": page}
+        if start + limit < len(newest_first):
+            body["cursor"] = str(start + limit)
+        return json_answer(body)
+
+    def get_posts(self, seen: Seen) -> Answer:
+        uris = seen.query.get("uris") or []
+        return json_answer({"posts": [self.posts[u] for u in uris if u in self.posts]})

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -247,6 +248,48 @@ async def test_slash_top_is_answered_through_the_interaction_callback(harness: H
     thread_text = "\n".join(all_text(c.body) for c in fake.posts(root))
     assert "Abstract of 2104.00002" in thread_text
     assert all(c.body["allowed_mentions"] == {"parse": []} for c in fake.posts(root))
+
+
+async def test_a_slow_arxiv_lookup_is_deferred_and_other_commands_are_answered_meanwhile(
+    fake: FakeDiscord, store: Store
+) -> None:
+    """`/paper` on a paper the bot lacks asks arXiv in a worker thread: Discord gets "thinking…"
+    in time, another member's `/top` is answered while it waits, then the card replaces it."""
+    release = threading.Event()
+    asked: list[str] = []
+
+    def fetch(ids: Sequence[str]) -> list[Paper]:
+        asked.extend(ids)
+        assert release.wait(30), "the test never released the lookup"
+        return [paper("2311.99999", MONDAY, ("cs.CV",), title="Fetched from arXiv just now")]
+
+    engine = Engine(store, EngineSettings(timezone="UTC"), clock=lambda: NOW, paper_fetch=fetch)
+    bot = DiscordBot(
+        engine, DiscordConfig(sync=fake.world.guild_id), defer_after=0.05, guild_ready_timeout=0.1
+    )
+    task = asyncio.create_task(bot.client.start("fake-token"))
+    await asyncio.wait_for(bot.client.wait_until_ready(), 15)
+    try:
+        slow = fake.interaction("paper", [option("id", "2311.99999")])
+        deferred = await answered(fake, slow)
+        assert deferred.body["type"] == 5  # "hotpapers is thinking…"
+        assert asked == ["2311.99999"]
+
+        quick = fake.interaction("top", [option("count", 3, 4), option("period", "today")])
+        answer = await answered(fake, quick)
+        assert answer.body["type"] == 4
+        assert answer.body["data"]["content"].startswith("Hot Papers 2021-04-05")
+
+        release.set()
+        edit = await fake.wait_for(
+            lambda: fake.calls_to("PATCH", rf"/webhooks/\d+/{slow['token']}/messages/@original")
+        )
+        card = all_text(edit[0].body)
+        assert "Fetched from arXiv just now" in card and "2311.99999" in card
+        assert_no_mentions(edit[0].body)
+    finally:
+        release.set()
+        await stop_bot(bot, task)
 
 
 async def test_category_autocomplete_offers_arxiv_categories(harness: Harness) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import Engine, EngineSettings
-from bot.models import Request
+from bot.models import Paper, Request
 from bot.sample import sample_database
 from bot.store import Store
 from tests.helpers import aggregate, paper
@@ -214,3 +217,39 @@ def test_a_search_longer_than_the_cap_is_refused_with_an_example(store: Store) -
     reply = engine.handle(Request(text="search " + "transformer " * 100, addressed=True))
     assert reply is not None and not reply.ok
     assert "at most 200" in reply.text and "search diffusion" in reply.text
+
+
+async def test_an_arxiv_lookup_runs_off_the_event_loop_while_other_commands_are_answered(
+    store: Store,
+) -> None:
+    release = threading.Event()
+    asked: list[list[str]] = []
+
+    def fetch(ids: Sequence[str]) -> list[Paper]:
+        asked.append(list(ids))
+        assert release.wait(30), "the test never released the lookup"
+        return [paper("2311.99999", MONDAY, ("cs.CV",), title="A paper fetched from arXiv")]
+
+    engine = Engine(store, clock=lambda: datetime(2021, 4, 5, 15, tzinfo=UTC), paper_fetch=fetch)
+    slow = asyncio.ensure_future(engine.handle_async(Request(text="paper 2311.99999")))
+    while not asked:  # the lookup has started in its worker thread
+        await asyncio.sleep(0.01)
+    meanwhile = await engine.handle_async(Request(text="top 3 cs.CV today"))
+    assert meanwhile is not None and "Vision transformers at scale" in meanwhile.text
+    assert not slow.done()
+    release.set()
+    reply = await slow
+    assert reply is not None and reply.ok and "A paper fetched from arXiv" in reply.text
+    assert asked == [["2311.99999"]]
+    again = await engine.handle_async(Request(text="paper 2311.99999"))
+    assert again is not None and again.ok and asked == [["2311.99999"]]  # stored: not asked again
+
+
+async def test_a_failed_arxiv_lookup_says_the_paper_is_unknown(store: Store) -> None:
+    def fetch(ids: Sequence[str]) -> list[Paper]:
+        raise TimeoutError("arXiv did not answer")
+
+    engine = Engine(store, paper_fetch=fetch)
+    reply = await engine.handle_async(Request(text="paper 2311.99999"))
+    assert reply is not None and not reply.ok
+    assert "I don't know arXiv:2311.99999" in reply.text

@@ -388,7 +388,9 @@ def test_config_validates_and_reads_secrets_by_name() -> None:
 BOT_LINK = '<span class="h-card"><a href="https://mastodon.example/@hotpapers">@<span>hotpapers</span></a></span>'
 
 
-async def test_mastodon_mentions_are_answered_in_thread(store: Store) -> None:
+async def test_mastodon_mentions_are_answered_in_thread_after_a_silent_first_poll(
+    store: Store,
+) -> None:
     arxiv_link = (
         '<a href="https://arxiv.org/abs/2104.00002"><span class="invisible">https://</span>'
         '<span class="ellipsis">arxiv.org/abs/2104.0</span><span class="invisible">0002</span></a>'
@@ -401,10 +403,16 @@ async def test_mastodon_mentions_are_answered_in_thread(store: Store) -> None:
         mastodon_mention("13", mastodon_status("1003", "hotpapers", f"<p>{BOT_LINK} top</p>")),
         mastodon_mention("14", mastodon_status("1004", "carl", f"<p>{BOT_LINK} thanks!</p>")),
     ]
+    backlog = [
+        mastodon_mention("9", mastodon_status("999", "ana", f"<p>{BOT_LINK} top</p>")),
+        mastodon_mention("10", mastodon_status("1000", "ana", f"<p>{BOT_LINK} top 3</p>")),
+    ]
     with serve() as fake:
         posts = Posts()
         mastodon_fake(fake, posts)
-        fake.route("/api/v1/notifications", json_answer(notes), json_answer([]))
+        fake.route(
+            "/api/v1/notifications", json_answer(backlog), json_answer(notes), json_answer([])
+        )
         fake.route(
             "/api/v1/statuses/555",
             json_answer(mastodon_status("555", "eve", f"<p>Great paper {arxiv_link}</p>")),
@@ -413,8 +421,11 @@ async def test_mastodon_mentions_are_answered_in_thread(store: Store) -> None:
         client = mastodon.make_client(config, config.secrets(ENV))
         engine = Engine(store, clock=lambda: MONDAY_9)
         poller = MastodonMentions(client, engine, store, own_account="hotpapers")
-        assert poller.poll_once() == 2
-        assert poller.poll_once() == 0
+        assert await poller.poll_once() == 0  # first run: the backlog stays unanswered
+        assert posts.bodies == []
+        assert store.get_cursor("mentions:mastodon") == "10"
+        assert await poller.poll_once() == 2
+        assert await poller.poll_once() == 0
         polls = fake.requests("/api/v1/notifications")
 
     by_reply = {b["in_reply_to_id"]: b["status"] for b in posts.bodies}
@@ -426,7 +437,9 @@ async def test_mastodon_mentions_are_answered_in_thread(store: Store) -> None:
     assert card.endswith("https://arxiv.org/abs/2104.00002")
     for text in by_reply.values():
         assert mastodon_length(text) <= LIMITS["mastodon"]
-    assert polls[1].param("since_id") == "14"
+    assert polls[0].param("since_id") is None
+    assert polls[1].param("since_id") == "10"
+    assert polls[2].param("since_id") == "14"
     assert "mention" in (polls[0].query.get("types[]") or [])
 
 

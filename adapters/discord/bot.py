@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -25,6 +26,8 @@ from bot.taxonomy import archives, categories_in
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+# An answer slower than this (a paper fetched from arXiv) is deferred: Discord allows 3 s.
+DEFER_AFTER_SECONDS = 2.0
 NOT_A_COMMAND = "That is not a command I know. Try `/help`, or mention me with `top 5 cs.CV today`."
 HELP_TOPICS = ("top", "trending", "paper", "search", "details", "subscribe", "unsubscribe")
 PERIODS = ("today", "yesterday", "this week", "month", "last 3 days")
@@ -113,10 +116,13 @@ class DiscordBot:
         self,
         engine: Engine,
         config: DiscordConfig,
+        *,
+        defer_after: float = DEFER_AFTER_SECONDS,
         **client_options: Any,
     ) -> None:
         self.engine = engine
         self.config = config
+        self.defer_after = defer_after
         cls = discord.AutoShardedClient if config.sharded else discord.Client
         self.client: discord.Client = cls(
             intents=intents_for(config), allowed_mentions=NO_MENTIONS, **client_options
@@ -158,16 +164,29 @@ class DiscordBot:
             is_admin=is_dm
             or is_manager(interaction.user, interaction.permissions, self.config.manager_role),
         )
-        reply = self.engine.handle(request) or Reply(NOT_A_COMMAND, ok=False)
+        answering = asyncio.ensure_future(self.engine.handle_async(request))
+        done, _ = await asyncio.wait({answering}, timeout=self.defer_after)
+        if not done:  # e.g. a paper fetched from arXiv: say "thinking…" within Discord's 3 s
+            await interaction.response.defer(thinking=True)
+        reply = await answering or Reply(NOT_A_COMMAND, ok=False)
         messages = render_reply_messages(reply)
         private = not reply.ok  # mistakes and refusals are shown to the asker only
         first = messages[0]
-        response = await interaction.response.send_message(
-            first.get("content") or None,
-            embeds=_embeds(first),
-            allowed_mentions=NO_MENTIONS,
-            ephemeral=private,
-        )
+        root: object
+        if interaction.response.is_done():
+            root = await interaction.edit_original_response(
+                content=first.get("content") or None,
+                embeds=_embeds(first),
+                allowed_mentions=NO_MENTIONS,
+            )
+        else:
+            response = await interaction.response.send_message(
+                first.get("content") or None,
+                embeds=_embeds(first),
+                allowed_mentions=NO_MENTIONS,
+                ephemeral=private,
+            )
+            root = response.resource
         for more in messages[1:]:
             await interaction.followup.send(
                 more.get("content") or "",
@@ -176,7 +195,6 @@ class DiscordBot:
                 ephemeral=private,
                 wait=True,
             )
-        root = response.resource
         if isinstance(root, discord.Message) and not private:
             await self._digest_thread(request, reply, root, interaction.channel)
 
@@ -232,14 +250,14 @@ class DiscordBot:
             is_admin=is_dm or is_manager(message.author, permissions, self.config.manager_role),
         )
         if addressed:
-            answer = self.engine.handle(request) or Reply(NOT_A_COMMAND, ok=False)
+            answer = await self.engine.handle_async(request) or Reply(NOT_A_COMMAND, ok=False)
             await self._reply_to(message, request, answer)
             return
         # Unaddressed (message-content intent on): only a pasted link, or `3` in a digest's thread.
         command = parse_command(body, in_thread=thread is not None)
         if not isinstance(command, PaperLookup | Details):
             return
-        reply = self.engine.handle(request)
+        reply = await self.engine.handle_async(request)
         if reply is None or not reply.ok:
             return
         if isinstance(command, PaperLookup) and thread is None:

@@ -148,7 +148,7 @@ class SlackBot:
             str(command.get("channel_id") or ""),
             None,
         )
-        reply = self.engine.handle(request) or Reply(NOT_UNDERSTOOD, ok=False)
+        reply = await self.engine.handle_async(request) or Reply(NOT_UNDERSTOOD, ok=False)
         if self.config.slash_replies == "in_channel":
             try:
                 await self.answer(client, request, reply, None)
@@ -179,7 +179,7 @@ class SlackBot:
         thread = event.get("thread_ts")
         root = str(thread or event.get("ts") or "")
         request = await self.request(client, str(event.get("text") or ""), user, channel, thread)
-        reply = self.engine.handle(request) or Reply(NOT_UNDERSTOOD, ok=False)
+        reply = await self.engine.handle_async(request) or Reply(NOT_UNDERSTOOD, ok=False)
         await self.answer(client, request, reply, root or None)
 
     async def on_message(
@@ -196,7 +196,7 @@ class SlackBot:
         thread = event.get("thread_ts")
         if event.get("channel_type") == "im":
             direct = await self.request(client, ADDRESSED + text, user, channel, thread)
-            answer = self.engine.handle(direct) or Reply(NOT_UNDERSTOOD, ok=False)
+            answer = await self.engine.handle_async(direct) or Reply(NOT_UNDERSTOOD, ok=False)
             await self.answer(client, direct, answer, thread)
             return
         if not thread or thread == event.get("ts"):
@@ -208,7 +208,7 @@ class SlackBot:
         if self.engine.store.deliveries.for_thread(PLATFORM, channel, str(thread)) is None:
             return  # not a digest's thread: people talking among themselves
         request = await self.request(client, text, user, channel, str(thread))
-        reply = self.engine.handle(request)
+        reply = await self.engine.handle_async(request)
         if reply is not None:
             await self.answer(client, request, reply, str(thread))
 
@@ -229,7 +229,7 @@ class SlackBot:
             if not _ARXIV_LINK.search(url) or url in seen:
                 continue
             seen.add(url)
-            reply = self.engine.handle(replace(request, text=f"paper {url}"))
+            reply = await self.engine.handle_async(replace(request, text=f"paper {url}"))
             if reply is not None and reply.paper is not None:
                 cards.append((url, reply))
             if len(cards) >= MAX_UNFURLS:

@@ -57,6 +57,21 @@ def delivery_error(exc: BaseException, now: datetime) -> DeliveryError:
     return DeliveryError(f"posting to Bluesky failed: {describe(exc)}", transient=True)
 
 
+def link_facets(post: SocialPost) -> list[Any]:
+    """The post's links as Bluesky facets (UTF-8 byte offsets, computed by the renderer)."""
+    from atproto import models
+
+    return [
+        models.AppBskyRichtextFacet.Main(
+            index=models.AppBskyRichtextFacet.ByteSlice(
+                byte_start=link.byte_start, byte_end=link.byte_end
+            ),
+            features=[models.AppBskyRichtextFacet.Link(uri=link.uri)],
+        )
+        for link in post.links
+    ]
+
+
 class BlueskyPublisher(ThreadPublisher):
     platform = "bluesky"
 
@@ -75,15 +90,7 @@ class BlueskyPublisher(ThreadPublisher):
     async def _post(self, post: SocialPost, *, root: str | None, parent: str | None) -> str:
         from atproto import models
 
-        facets = [
-            models.AppBskyRichtextFacet.Main(
-                index=models.AppBskyRichtextFacet.ByteSlice(
-                    byte_start=link.byte_start, byte_end=link.byte_end
-                ),
-                features=[models.AppBskyRichtextFacet.Link(uri=link.uri)],
-            )
-            for link in post.links
-        ]
+        facets = link_facets(post)
         reply = None
         if root and parent:
             root_uri, root_cid = split_id(root)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.social.bluesky import link_facets
 from adapters.social.mentions import Answerer, Mention
 from adapters.social.thread import Budget
 from bot.engine import Engine
@@ -246,15 +247,7 @@ class BlueskyMentions:
                 uri=str(field(ref, "uri")), cid=str(field(ref, "cid"))
             )
 
-        facets = [
-            models.AppBskyRichtextFacet.Main(
-                index=models.AppBskyRichtextFacet.ByteSlice(
-                    byte_start=link.byte_start, byte_end=link.byte_end
-                ),
-                features=[models.AppBskyRichtextFacet.Link(uri=link.uri)],
-            )
-            for link in post.links
-        ]
+        facets = link_facets(post)
         reply_to = models.AppBskyFeedPost.ReplyRef(root=strong(root), parent=strong(parent))
         return self.client.send_post(post.text, reply_to=reply_to, facets=facets or None)
 

@@ -311,6 +311,14 @@ class DeliveryService:
                 exc,
             )
             return replace(outcome, status=FAILED, reason=f"could not check the channel: {exc}")
+        if found is not None and _finishes_found_digests(publisher):
+            log.info(
+                "found %s already in %s/%s: finishing its thread",
+                delivery.key,
+                delivery.platform,
+                delivery.channel,
+            )
+            return None
         if found is not None:
             log_.mark_sent(delivery.id, found.message_ids, found.thread)
             log.info(
@@ -368,6 +376,8 @@ class DeliveryService:
                         f"could not check the channel: {exc}", transient=True
                     ), attempt
                 if found is not None:
+                    if _finishes_found_digests(publisher):
+                        continue  # publish_digest finds it too, and finishes its thread
                     return found, attempt
 
     async def _limit(self, sub: Subscription) -> None:
@@ -459,3 +469,9 @@ def _late_note(local: datetime, now: datetime) -> str:
 def _without_abstracts(digest: Digest) -> Digest:
     items = tuple(replace(i, paper=replace(i.paper, abstract="")) for i in digest.items)
     return replace(digest, items=items)
+
+
+def _finishes_found_digests(publisher: Publisher) -> bool:
+    """Whether the publisher's publish_digest looks for the digest first and, when it is there,
+    posts only what its thread lacks (Slack): then a found digest is published "again"."""
+    return bool(getattr(publisher, "finishes_found_digests", False))

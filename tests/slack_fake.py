@@ -265,6 +265,23 @@ class FakeSlack:
             messages.append(shown)
         return {"ok": True, "messages": messages, "has_more": False}
 
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The thread: its root first, then the replies, oldest first (as Slack answers)."""
+        channel = str(args.get("channel") or "")
+        ts = str(args.get("ts") or "")
+        found = [
+            dict(m)
+            for m in self.channels.get(channel, [])
+            if m["ts"] == ts or m.get("thread_ts") == ts
+        ]
+        if not found:
+            return {"ok": False, "error": "thread_not_found"}
+        if str(args.get("include_all_metadata", "")).lower() not in {"1", "true"}:
+            for message in found:
+                message.pop("metadata", None)
+        limit = int(args.get("limit") or 1000)
+        return {"ok": True, "messages": found[:limit], "has_more": False}
+
 
 def _check_blocks(blocks: Any) -> str | None:
     """Slack's own limits: what it would refuse with invalid_blocks."""

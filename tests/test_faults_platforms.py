@@ -346,7 +346,9 @@ async def test_slack_faults(
     if case.sleeps is not None:
         assert tuple(sleeps) == case.sleeps
     if case.status == d.SENT:
-        assert len(slack.roots(SLACK_CHANNEL)) == 1  # exactly one digest
+        [root] = slack.roots(SLACK_CHANNEL)  # exactly one digest
+        replies = [m for m in slack.channels[SLACK_CHANNEL] if m.get("thread_ts") == root["ts"]]
+        assert replies and len(outcome.message_ids) == 1 + len(replies)  # its whole thread
         assert stored_status(store, outcome) == "sent"
         return
     assert slack.roots(SLACK_CHANNEL) == []

@@ -681,10 +681,44 @@ async def test_digest_published_once_with_abstracts_in_its_thread(
     assert "Abstract of 2104.00001." in visible_text(replies[0]["blocks"])
 
     again = await publisher.publish_digest(CHANNEL, digest, idempotency_key="digest:2021-04-05::3")
-    assert again.message_ids == (root["ts"],)
-    assert await publisher.find_published(CHANNEL, "digest:2021-04-05::3") == again
+    assert again.message_ids == sent.message_ids and again.thread == root["ts"]
+    found = await publisher.find_published(CHANNEL, "digest:2021-04-05::3")
+    assert found is not None and found.thread == root["ts"]
     assert await publisher.find_published(CHANNEL, "digest:2021-04-06::3") is None
     assert len(fake.posted(CHANNEL)) == 4  # no second post
+
+
+async def test_a_digest_whose_thread_was_cut_short_gets_only_the_missing_replies(
+    engine: Engine, fake: FakeSlack, client: Any
+) -> None:
+    """The digest landed but its thread stopped (the answer lost, Slack down for a moment):
+    publishing again finishes the thread and never posts the digest twice."""
+    publisher = SlackPublisher(client)
+    digest = engine.digest(on=MONDAY, n=3)
+    assert isinstance(digest, Digest)
+    key = "digest:2021-04-05::3"
+    real_post = publisher._post
+    posted = 0
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        nonlocal posted
+        posted += 1
+        if posted == 3:  # the root and reply 1 are out; reply 2 fails
+            raise aiohttp.ClientConnectionError("connection reset by peer")
+        return await real_post(*args, **kwargs)
+
+    publisher._post = flaky  # type: ignore[method-assign]
+    first = await publisher.publish_digest(CHANNEL, digest, idempotency_key=key)
+    assert first.extras.get("thread_incomplete") == "true" and len(first.message_ids) == 2
+    [root] = [m for m in fake.posted(CHANNEL) if "thread_ts" not in m]
+    assert len(thread_of(fake, root["ts"])) == 1
+
+    again = await publisher.publish_digest(CHANNEL, digest, idempotency_key=key)
+    assert [m for m in fake.posted(CHANNEL) if "thread_ts" not in m] == [root]  # one digest
+    replies = thread_of(fake, root["ts"])
+    assert [r["blocks"][0]["text"]["text"][:4] for r in replies] == ["*1. ", "*2. ", "*3. "]
+    assert again.message_ids == (root["ts"], *(r["ts"] for r in replies))
+    assert "thread_incomplete" not in again.extras
 
 
 async def test_scheduled_delivery_posts_once(

@@ -26,6 +26,7 @@ from bot.render.slack import SlackMessage, digest_messages, digest_thread_messag
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "hotpapers_digest"  # the message metadata event_type that marks our digests
+REPLY_EVENT_TYPE = "hotpapers_digest_reply"  # ...and the replies in their threads
 # Errors that no retry will fix: the subscription is paused and an admin told.
 PERMANENT_ERRORS = frozenset(
     {
@@ -182,6 +183,9 @@ class SlackPublisher:
         self.admins = tuple(admins)
         self.history_limit = history_limit
 
+    # publish_digest looks for the digest first and then posts only what its thread lacks.
+    finishes_found_digests = True
+
     async def publish_digest(self, channel: str, digest: Digest, *, idempotency_key: str) -> Sent:
         try:
             existing = await self._find(channel, idempotency_key)
@@ -190,23 +194,65 @@ class SlackPublisher:
             # being a member: posting still works, we just cannot look first.
             log.info("could not check %s for %s before posting: %s", channel, idempotency_key, exc)
             existing = None
-        if existing is not None:
-            log.info("digest %s is already in %s: not posting again", idempotency_key, channel)
-            return existing
         messages = digest_messages(digest)
+        thread = list(messages[1:])
+        if any(i.paper.abstract.strip() or i.posts for i in digest.items):
+            thread.extend(digest_thread_messages(digest))
+        if existing is not None:
+            # The digest landed before (e.g. its answer was lost): finish its thread, never
+            # post the digest again.
+            root_ts = existing.thread
+            ids = [root_ts, *await self._replies(channel, root_ts)]
+            if len(ids) - 1 >= len(thread):
+                log.info("digest %s is already in %s: not posting again", idempotency_key, channel)
+                return Sent(tuple(ids), root_ts)
+            log.info(
+                "digest %s is already in %s with %d of %d thread replies: finishing its thread",
+                idempotency_key,
+                channel,
+                len(ids) - 1,
+                len(thread),
+            )
+            return await self._post_thread(
+                channel, idempotency_key, root_ts, ids, thread[len(ids) - 1 :]
+            )
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": idempotency_key}}
         try:
             root = await self._post(channel, messages[0], metadata=metadata)
         except (SlackApiError, *NETWORK_ERRORS) as exc:
             raise delivery_error(exc, f"posting {idempotency_key} to {channel}") from None
         root_ts = str(root["ts"])
-        ids = [root_ts]
-        thread = list(messages[1:])
-        if any(i.paper.abstract.strip() or i.posts for i in digest.items):
-            thread.extend(digest_thread_messages(digest))
+        return await self._post_thread(channel, idempotency_key, root_ts, [root_ts], thread)
+
+    async def _replies(self, channel: str, root_ts: str) -> list[str]:
+        """The bot's replies already in a digest's thread (oldest first); [] if unreadable."""
+        try:
+            response = await self.client.conversations_replies(
+                channel=channel, ts=root_ts, limit=1000, include_all_metadata=True
+            )
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            log.info("could not read the thread of %s in %s: %s", root_ts, channel, exc)
+            return []
+        return [
+            str(m["ts"])
+            for m in response.get("messages") or []
+            if m.get("ts") != root_ts
+            and (m.get("metadata") or {}).get("event_type") == REPLY_EVENT_TYPE
+        ]
+
+    async def _post_thread(
+        self,
+        channel: str,
+        idempotency_key: str,
+        root_ts: str,
+        ids: list[str],
+        thread: Sequence[SlackMessage],
+    ) -> Sent:
+        """Post `thread` as replies under `root_ts`; a failure keeps what is out (never raises)."""
+        metadata = {"event_type": REPLY_EVENT_TYPE, "event_payload": {"key": idempotency_key}}
         for number, message in enumerate(thread, start=1):
             try:
-                answer = await self._post(channel, message, thread_ts=root_ts)
+                answer = await self._post(channel, message, thread_ts=root_ts, metadata=metadata)
             except (SlackApiError, *NETWORK_ERRORS) as exc:
                 # The digest itself is out; posting it again would double it. Keep what we have.
                 log.warning(

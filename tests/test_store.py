@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.scoring import ScoringConfig
 from bot.store import Store
@@ -146,3 +147,117 @@ def test_search_ignores_fts_operators_in_user_words() -> None:
         r.paper_id for r in store.search('near-duplicate" detection*', None, None, None, 5)
     ] == ["2104.00001"]
     assert store.search("AND OR NOT", None, None, None, 5) == []
+
+
+def _word_store() -> Store:
+    """60 papers; `common` in all, `half` in even ones, `rare` in every tenth; score = index."""
+    store = Store.memory()
+    papers = []
+    for i in range(60):
+        words = ["common"] + (["half"] if i % 2 == 0 else []) + (["rare"] if i % 10 == 0 else [])
+        papers.append(paper(f"2104.{i:05d}", DAY, abstract=" ".join(words)))
+    store.upsert_papers(papers)
+    store.upsert_observations([aggregate(f"2104.{i:05d}", i, 0) for i in range(1, 60)])
+    return store
+
+
+def test_search_ranks_every_match_by_score_whichever_plan_it_takes(monkeypatch: Any) -> None:
+    """Few, many and very many matches take three plans; each gives the best-scored matches."""
+    import bot.store.store as store_module
+
+    store = _word_store()
+    expected = {
+        "rare": ["2104.00050", "2104.00040", "2104.00030"],
+        "half": ["2104.00058", "2104.00056", "2104.00054"],
+        "common": ["2104.00059", "2104.00058", "2104.00057"],
+        "common half": ["2104.00058", "2104.00056", "2104.00054"],
+    }
+    for rank_all, set_cap in [(1_000, 1_000), (10, 40), (1, 2)]:  # rank all / walk a set / probe
+        monkeypatch.setattr(store_module, "SEARCH_RANK_ALL", rank_all)
+        monkeypatch.setattr(store_module, "SEARCH_SET", set_cap)
+        for words, ids in expected.items():
+            assert [r.paper_id for r in store.search(words, None, None, None, 3)] == ids
+        assert [r.paper_id for r in store.search("rare", None, None, None, 10)] == [
+            f"2104.{i:05d}" for i in (50, 40, 30, 20, 10, 0)
+        ]
+        assert store.search("absent", None, None, None, 3) == []
+
+
+def test_an_archive_filter_finds_every_category_of_the_archive() -> None:
+    """`cs` (all its categories) matches cross-lists and aliases, through one archive row."""
+    from bot.store.categories import category_keys
+    from bot.taxonomy import resolve_filter
+
+    cs = resolve_filter("cs")
+    assert cs is not None and len(cs.categories) > 10
+    assert category_keys(cs.categories) == ["cs.*"]
+    assert category_keys(cs.categories | {"stat.ML"}) == ["cs.*", "stat.ML"]
+    assert category_keys({"cs.CV", "cs.LG"}) == ["cs.CV", "cs.LG"]
+    store = Store.memory()
+    store.upsert_papers(
+        [
+            paper("2104.00001", DAY, ("cs.CV",)),
+            paper("2104.00002", DAY, ("stat.ML", "cs.LG")),
+            paper("2104.00003", DAY, ("math.AP", "cs.LO")),
+            paper("2104.00004", DAY, ("hep-th",)),
+            paper("2104.00005", DAY, ("stat.ML",)),
+        ]
+    )
+    store.upsert_observations([aggregate(f"2104.0000{i}", i, 0) for i in range(1, 6)])
+    found = [r.paper_id for r in store.top(DAY, DAY, cs.categories, 10)]
+    assert found == ["2104.00003", "2104.00002", "2104.00001"]
+    found = [r.paper_id for r in store.top(DAY, DAY, cs.categories | {"stat.ML"}, 10)]
+    assert found == ["2104.00005", "2104.00003", "2104.00002", "2104.00001"]
+    # Recategorised out of cs: its archive row goes with its categories.
+    store.upsert_papers([paper("2104.00003", DAY, ("math.AP",))])
+    assert [r.paper_id for r in store.top(DAY, DAY, cs.categories, 10)] == [
+        "2104.00002",
+        "2104.00001",
+    ]
+    assert [r.paper_id for r in store.search("abstract", cs.categories, None, None, 10)] == [
+        "2104.00002",
+        "2104.00001",
+    ]
+
+
+def test_migration_m005_fills_rowids_and_archive_rows_of_an_existing_store(
+    tmp_path: Path,
+) -> None:
+    """A store built before m005 answers search and archive filters after it, unchanged."""
+    import sqlite3
+
+    from bot.store.schema import LazyMigrations, migrations
+
+    db = tmp_path / "old.db"
+    old = LazyMigrations(migrations.name)
+    old.registered = [m for m in migrations.registered if m[0] < "m005"]
+    conn = sqlite3.connect(db, isolation_level=None)
+    old.apply(conn)
+    conn.executescript(
+        """
+        INSERT INTO papers (arxiv_id, title, abstract, categories, listing_date)
+            VALUES ('2104.00001', 'Diffusion', 'video diffusion', 'cs.CV', '2021-04-05'),
+                   ('2104.00002', 'Diffusion', 'graph diffusion', 'stat.ML cs.LG', '2021-04-05');
+        INSERT INTO paper_scores (paper_id, listing_date, score)
+            VALUES ('2104.00002', '2021-04-05', 5), ('2104.00001', '2021-04-05', 9);
+        INSERT INTO paper_categories (category, paper_id, listing_date, score)
+            VALUES ('cs.CV', '2104.00001', '2021-04-05', 9),
+                   ('stat.ML', '2104.00002', '2021-04-05', 5),
+                   ('cs.LG', '2104.00002', '2021-04-05', 5);
+        """
+    )
+    conn.close()
+    store = Store.open(db)
+    from bot.taxonomy import resolve_filter
+
+    cs = resolve_filter("cs")
+    assert cs is not None
+    assert [r.paper_id for r in store.search("diffusion", None, None, None, 5)] == [
+        "2104.00001",
+        "2104.00002",
+    ]
+    assert [r.paper_id for r in store.top(DAY, DAY, cs.categories, 5)] == [
+        "2104.00001",
+        "2104.00002",
+    ]
+    store.close()

@@ -227,3 +227,40 @@ def m004_scores_in_order(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS paper_scores_by_score ON paper_scores (score DESC, paper_id)"
     )
+
+
+@migrations()
+def m005_rowid_scores_and_archives(db: Database) -> None:
+    """Scores reachable from a full-text hit's rowid (search ranks its matches through one
+    covering index), and archive rows in paper_categories (`cs.*`: an archive filter is one
+    index range scan instead of one per category)."""
+    from bot.store.categories import archive_members
+
+    conn = db.conn
+    conn.execute("ALTER TABLE paper_scores ADD COLUMN paper_rowid INTEGER")
+    conn.execute(
+        "UPDATE paper_scores SET paper_rowid = "
+        "(SELECT rowid FROM papers WHERE arxiv_id = paper_scores.paper_id)"
+    )
+    conn.execute(
+        "CREATE INDEX paper_scores_by_rowid ON paper_scores (paper_rowid, score, paper_id)"
+    )
+    conn.execute("DROP INDEX IF EXISTS paper_scores_by_score")
+    conn.execute(
+        "CREATE INDEX paper_scores_by_score_rowid "
+        "ON paper_scores (score DESC, paper_id, paper_rowid)"
+    )
+    conn.execute("CREATE TEMP TABLE hp_archive_map (category TEXT, archive TEXT)")
+    conn.executemany(
+        "INSERT INTO hp_archive_map (category, archive) VALUES (?, ?)",
+        [(cat, key) for key, members in archive_members().items() for cat in members],
+    )
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO paper_categories (category, paper_id, listing_date, score)
+        SELECT m.archive, pc.paper_id, pc.listing_date, pc.score
+        FROM hp_archive_map m CROSS JOIN paper_categories pc ON pc.category = m.category
+        ORDER BY 1, 2
+        """
+    )
+    conn.execute("DROP TABLE temp.hp_archive_map")

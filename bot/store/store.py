@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import Observation, Paper, Post, Score, SourceScore
 from bot.scoring import ScoringConfig, combine, post_weight
+from bot.store.categories import category_keys, indexed_categories
 from bot.store.codec import (
     date_text,
     json_list,
@@ -25,7 +26,6 @@ from bot.store.codec import (
 )
 from bot.store.deliveries import DeliveryLog
 from bot.store.schema import migrations
-from bot.taxonomy import canonical_category
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 2000  # papers recomputed per aggregate statement
-SEARCH_CAP = 5000  # matches ranked directly; more than this: walk papers by score instead
+SEARCH_RANK_ALL = 3_000  # at most this many matches: look each one's score up by rowid
+SEARCH_SET = 200_000  # at most this many: walk papers by score, each tested against the matches
 SEARCH_WALK = 200_000  # at most this many papers walked for one search
 
 
@@ -65,7 +66,7 @@ class Store:
             yield
             return
         deadline = time.monotonic() + seconds
-        self.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        self.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
         try:
             yield
         finally:
@@ -225,8 +226,8 @@ class Store:
         for chunk in _chunks(ids, BATCH):
             marks = ",".join("?" * len(chunk))
             self.conn.execute(
-                f"INSERT INTO paper_scores (paper_id) SELECT arxiv_id FROM papers "
-                f"WHERE arxiv_id IN ({marks}) ON CONFLICT(paper_id) DO NOTHING",
+                f"INSERT INTO paper_scores (paper_id, paper_rowid) SELECT arxiv_id, rowid "
+                f"FROM papers WHERE arxiv_id IN ({marks}) ON CONFLICT(paper_id) DO NOTHING",
                 chunk,
             )
             self.conn.execute(
@@ -247,7 +248,7 @@ class Store:
                 [
                     (cat, pid, listed, score)
                     for pid, cats, listed, score in rows
-                    for cat in _indexed_categories(cats)
+                    for cat in indexed_categories(cats)
                 ],
             )
 
@@ -680,15 +681,15 @@ class Store:
                 "ORDER BY score DESC, paper_id LIMIT ?",
                 (lo, hi, min_score, limit),
             ).fetchall()
-        elif len(categories) == 1:
+        elif len(keys := category_keys(categories)) == 1:
             rows = self.conn.execute(
                 "SELECT paper_id, score FROM paper_categories "
                 "WHERE category = ? AND listing_date BETWEEN ? AND ? AND score >= ? "
                 "ORDER BY score DESC, paper_id LIMIT ?",
-                (next(iter(categories)), lo, hi, min_score, limit),
+                (keys[0], lo, hi, min_score, limit),
             ).fetchall()
         else:
-            cats = sorted(categories)
+            cats = keys
             marks = ",".join("?" * len(cats))
             rows = self.conn.execute(
                 f"SELECT paper_id, max(score) AS s FROM paper_categories "
@@ -709,7 +710,7 @@ class Store:
         params: list[object] = [time_text(since), time_text(until)]
         category_clause = ""
         if categories:
-            cats = sorted(categories)
+            cats = category_keys(categories)
             # EXISTS per row (not IN a list of every paper of the category): the scan is driven
             # by the time window, each candidate checked with one primary-key probe.
             category_clause = (
@@ -742,10 +743,15 @@ class Store:
     ) -> list[Ranked]:
         """Full-text search over title, abstract and authors; best attention first among matches.
 
-        Without a period: every match counts, best score first. Rare words (at most
-        SEARCH_CAP matches) rank all their matches; common words walk the papers in score order
-        and keep the first that match (an FTS probe each), so no query pays bm25 over hundreds
-        of thousands of matches. With a period: the 2,000 best matches by bm25, by score.
+        Without a period every match counts, best score first, by one of three plans chosen by
+        how many papers match (counted in the full-text index, up to SEARCH_SET + 1):
+        - at most SEARCH_RANK_ALL: each match's score through the rowid-keyed covering index
+          paper_scores_by_rowid, the best `limit` kept by SQLite's top-k sorter;
+        - at most SEARCH_SET: SQLite lists the matching rowids once (an ephemeral index) and
+          walks papers best score first until `limit` of them are in it;
+        - more: papers walked best score first, each tested with one full-text probe (a word
+          that common matches within the first few hundred papers).
+        With a period: the 2,000 best matches by bm25, by score.
         """
         query = fts_query(words)
         if not query:
@@ -753,44 +759,21 @@ class Store:
         cat_clause = ""
         cat_params: list[object] = []
         if categories:
-            cats = sorted(categories)
+            keys = category_keys(categories)
             cat_clause = (
                 f"AND EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = s.paper_id "
-                f"AND pc.category IN ({','.join('?' * len(cats))}))"
+                f"AND pc.category IN ({','.join('?' * len(keys))}))"
             )
-            cat_params = list(cats)
+            cat_params = list(keys)
         if not (start and end):
-            hits = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
-                    (query, SEARCH_CAP + 1),
-                )
-            ]
-            if len(hits) > SEARCH_CAP:
-                return self._search_by_score(query, cat_clause, cat_params, limit)
-            found: list[Ranked] = []
-            for chunk in _chunks(hits, BATCH):
-                marks = ",".join("?" * len(chunk))
-                found.extend(
-                    Ranked(r[0], r[1])
-                    for r in self.conn.execute(
-                        f"SELECT s.paper_id, s.score FROM papers p "
-                        f"JOIN paper_scores s ON s.paper_id = p.arxiv_id "
-                        f"WHERE p.rowid IN ({marks}) {cat_clause}",
-                        [*chunk, *cat_params],
-                    )
-                )
-            found.sort(key=lambda r: (-r.score, r.paper_id))
-            return found[:limit]
+            return self._search_all(query, cat_clause, cat_params, limit)
         params: list[object] = [query, start.isoformat(), end.isoformat(), *cat_params, limit]
         rows = self.conn.execute(
             f"""
             SELECT s.paper_id, s.score FROM (
                 SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank LIMIT 2000
             ) hits
-            JOIN papers p ON p.rowid = hits.rowid
-            JOIN paper_scores s ON s.paper_id = p.arxiv_id
+            CROSS JOIN paper_scores s ON s.paper_rowid = hits.rowid
             WHERE s.listing_date BETWEEN ? AND ? {cat_clause}
             ORDER BY s.score DESC, s.paper_id LIMIT ?
             """,
@@ -798,14 +781,40 @@ class Store:
         ).fetchall()
         return [Ranked(r[0], r[1]) for r in rows]
 
-    def _search_by_score(
+    def _search_all(
         self, query: str, cat_clause: str, cat_params: list[object], limit: int
     ) -> list[Ranked]:
-        """Common words: papers best score first, kept when they match (one FTS probe each)."""
+        (matches,) = self.conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
+            (query, SEARCH_SET + 1),
+        ).fetchone()
+        if matches <= SEARCH_RANK_ALL:
+            sql = (
+                f"SELECT s.paper_id, s.score FROM papers_fts f "
+                f"CROSS JOIN paper_scores s ON s.paper_rowid = f.rowid "
+                f"WHERE papers_fts MATCH ? {cat_clause} "
+                f"ORDER BY s.score DESC, s.paper_id LIMIT ?"
+            )
+        elif matches <= SEARCH_SET:
+            sql = (
+                f"SELECT s.paper_id, s.score FROM paper_scores s "
+                f"INDEXED BY paper_scores_by_score_rowid "
+                f"WHERE s.paper_rowid IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?) "
+                f"{cat_clause} ORDER BY s.score DESC, s.paper_id LIMIT ?"
+            )
+        else:
+            return self._search_by_probes(query, cat_clause, cat_params, limit)
+        rows = self.conn.execute(sql, [query, *cat_params, limit]).fetchall()
+        return [Ranked(r[0], r[1]) for r in rows]
+
+    def _search_by_probes(
+        self, query: str, cat_clause: str, cat_params: list[object], limit: int
+    ) -> list[Ranked]:
+        """Very common words: papers best score first, kept when they match (one probe each)."""
         found: list[Ranked] = []
         walk = self.conn.execute(
-            f"SELECT s.paper_id, s.score, p.rowid FROM paper_scores s "
-            f"CROSS JOIN papers p ON p.arxiv_id = s.paper_id WHERE 1 {cat_clause} "
+            f"SELECT s.paper_id, s.score, s.paper_rowid FROM paper_scores s "
+            f"INDEXED BY paper_scores_by_score_rowid WHERE 1 {cat_clause} "
             f"ORDER BY s.score DESC, s.paper_id",
             cat_params,
         )
@@ -869,15 +878,6 @@ def fts_query(words: str) -> str:
         if term:
             terms.append('"' + term.replace('"', "") + '"')
     return " ".join(terms[:20])
-
-
-def _indexed_categories(categories: str | None) -> set[str]:
-    """The categories as given, and their canonical ids, so aliases and old names match."""
-    found = set()
-    for cat in (categories or "").split():
-        found.add(cat)
-        found.add(canonical_category(cat) or cat)
-    return found
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -3,7 +3,7 @@
 Built from /work/shared/notes/loopback.md: discord.py talks to it after two class attributes are
 pointed here (`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`). It answers like Discord where the
 tests need it: messages (with `enforce_nonce` dedup, and no nonce in history), threads started on
-messages (second one -> 400 code 160004), interaction callbacks and follow-ups, command sync,
+messages (second one -> 400 code 160004), stalled requests, interaction callbacks and follow-ups, command sync,
 channel lookups (unknown -> 404 code 10003, forbidden -> 403 code 50001), and 429s on demand.
 """
 
@@ -88,6 +88,8 @@ class FakeDiscord:
         self.resumes = 0
         self._ids = itertools.count(1_100_000_000_000_000_000)
         self._failures: list[tuple[str, re.Pattern[str], int, JSON]] = []
+        self._stalls: list[tuple[str, re.Pattern[str]]] = []
+        self._released = asyncio.Event()  # stalled requests get a 504 once set (at stop)
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
         self._changed = asyncio.Condition()
@@ -108,6 +110,7 @@ class FakeDiscord:
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        self._released.set()
         if self._ws is not None and not self._ws.closed:
             await self._ws.close()
         if self._runner is not None:
@@ -126,6 +129,10 @@ class FakeDiscord:
     def fail_next(self, method: str, path: str, status: int, body: JSON) -> None:
         """The next call matching (method, path regex) gets this error instead of an answer."""
         self._failures.append((method, re.compile(path), status, body))
+
+    def stall_next(self, method: str, path: str) -> None:
+        """The next call matching (method, path regex) gets no answer (until the fake stops)."""
+        self._stalls.append((method, re.compile(path)))
 
     def forget_nonces(self) -> None:
         """Discord only dedups nonces for a few minutes: pretend they have passed."""
@@ -361,6 +368,11 @@ class FakeDiscord:
                 body = {"raw": raw.decode("utf-8", "replace")}
         self.calls.append(Call(request.method, path, dict(request.query), body))
         try:
+            for i, (method, pattern) in enumerate(self._stalls):
+                if method == request.method and pattern.fullmatch(path):
+                    del self._stalls[i]
+                    await self._released.wait()
+                    return _json({"message": "fake: stalled", "code": 0}, 504)
             for i, (method, pattern, status, error) in enumerate(self._failures):
                 if method == request.method and pattern.fullmatch(path):
                     del self._failures[i]

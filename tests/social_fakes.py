@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,11 @@ class Posts:
             self.headers.append(seen.headers)
             return answer
 
+    def stored(self) -> list[tuple[str, dict[str, Any]]]:
+        """(id, body) of every post made, oldest first."""
+        with self._lock:
+            return list(zip(self.ids, self.bodies, strict=True))
+
 
 def parse_body(seen: Seen) -> dict[str, Any]:
     if not seen.body:
@@ -63,13 +69,53 @@ def parse_body(seen: Seen) -> dict[str, Any]:
     return {k: v[0] for k, v in parse_qs(seen.body.decode()).items()}
 
 
+URL = re.compile(r"https?://\S+")
+
+
+def x_text(text: str, tweet_id: str) -> str:
+    """A posted text as X serves it back: &<> escaped, each link as a t.co URL."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    links = iter(range(10))
+    return URL.sub(lambda _: tco(int(tweet_id[-6:]) * 10 + next(links)), escaped)
+
+
 def x_fake(fake: Fake, posts: Posts) -> None:
+    """`POST /2/tweets`, plus the reads a retry checks with: `GET /2/users/me` and
+    `GET /2/users/:id/tweets` (newest first, `max_results`, `tweet_fields` honoured)."""
+
     def make(n: int, body: dict[str, Any]) -> tuple[str, Answer]:
         tweet_id = str(1860000000000000000 + n)
         data = {"id": tweet_id, "text": body.get("text", ""), "edit_history_tweet_ids": [tweet_id]}
         return tweet_id, json_answer({"data": data}, 201)
 
+    def timeline(seen: Seen) -> Answer:
+        fields = set(",".join(seen.query.get("tweet.fields") or []).split(","))
+        limit = int(seen.param("max_results") or 10)
+        conversation: dict[str, str] = {}
+        tweets = []
+        for tweet_id, body in posts.stored():
+            parent = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+            conversation[tweet_id] = conversation.get(parent, tweet_id) if parent else tweet_id
+            tweet: dict[str, Any] = {
+                "edit_history_tweet_ids": [tweet_id],
+                "id": tweet_id,
+                "text": x_text(str(body.get("text", "")), tweet_id),
+            }
+            if parent and "referenced_tweets" in fields:
+                tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
+            if "conversation_id" in fields:
+                tweet["conversation_id"] = conversation[tweet_id]
+            tweets.append(tweet)
+        page = tweets[::-1][:limit]
+        if not page:
+            return json_answer({"meta": {"result_count": 0}})
+        meta = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
+        return json_answer({"data": page, "meta": meta})
+
+    me = {"id": BOT_X_ID, "name": "Hot Papers", "username": BOT_X_USERNAME}
     fake.route("/2/tweets", lambda seen: posts.take(seen, make))
+    fake.route("/2/users/me", json_answer({"data": me}))
+    fake.route(f"/2/users/{BOT_X_ID}/tweets", timeline)
 
 
 def bluesky_fake(fake: Fake, posts: Posts) -> None:
@@ -94,7 +140,48 @@ def bluesky_fake(fake: Fake, posts: Posts) -> None:
         cid = f"bafyreicid{n:04d}"
         return f"{uri}|{cid}", json_answer({"uri": uri, "cid": cid})
 
+    def views() -> list[dict[str, Any]]:
+        out = []
+        for post_id, body in posts.stored():
+            uri, _, cid = post_id.partition("|")
+            view = bluesky_post_view(uri, cid, BOT_DID, BOT_HANDLE, dict(body.get("record") or {}))
+            out.append({"$type": "app.bsky.feed.defs#postView", **view})
+        return out
+
+    def thread(seen: Seen) -> Answer:
+        uri = seen.param("uri")
+        stored = views()
+        found = next((v for v in stored if v["uri"] == uri), None)
+        if found is None:
+            return json_answer({"error": "NotFound", "message": f"Post not found: {uri}"}, 400)
+        replies = [
+            {"$type": "app.bsky.feed.defs#threadViewPost", "post": v, "replies": []}
+            for v in stored
+            if ((v["record"].get("reply") or {}).get("parent") or {}).get("uri") == uri
+        ]
+        node = {"$type": "app.bsky.feed.defs#threadViewPost", "post": found, "replies": replies}
+        return json_answer({"thread": node})
+
+    def author_feed(seen: Seen) -> Answer:
+        if seen.param("actor") not in (BOT_DID, BOT_HANDLE):
+            return json_answer({"feed": []})
+        limit = int(seen.param("limit") or 50)
+        feed = []
+        for view in views()[::-1][:limit]:
+            item: dict[str, Any] = {"post": view}
+            reply = view["record"].get("reply")
+            if reply:
+                by_uri = {v["uri"]: v for v in views()}
+                parent = by_uri.get(reply["parent"]["uri"])
+                root = by_uri.get(reply["root"]["uri"])
+                if parent and root:
+                    item["reply"] = {"root": root, "parent": parent}
+            feed.append(item)
+        return json_answer({"feed": feed})
+
     fake.route("/xrpc/com.atproto.repo.createRecord", lambda seen: posts.take(seen, make))
+    fake.route("/xrpc/app.bsky.feed.getPostThread", thread)
+    fake.route("/xrpc/app.bsky.feed.getAuthorFeed", author_feed)
 
 
 def mastodon_fake(fake: Fake, posts: Posts) -> None:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from adapters.discord.bot import DiscordBot, category_choices, command_text
 from adapters.discord.config import DiscordConfig
-from adapters.discord.publisher import delivery_error, reference
+from adapters.discord.publisher import DiscordPublisher, delivery_error, reference
 from adapters.discord.run import run_discord
 from bot.archive import archive_post_to_digest, parse_archive_post
 from bot.delivery import DeliveryService
@@ -553,8 +553,10 @@ async def test_a_scheduled_digest_is_posted_once_across_a_reconnect(harness: Har
         clock=lambda: datetime(2021, 4, 5, 9, 1, tzinfo=UTC),
     )
     outcome = await service.deliver(sub, scheduled_for=datetime(2021, 4, 5, 9, tzinfo=UTC))
-    assert outcome.status == "recovered", outcome
+    # found by its footer marker: the thread is checked (it is whole), nothing posted again
+    assert outcome.status == "sent", outcome
     assert len(fake.posts(channel)) == posted  # nothing new in the channel
+    assert len(fake.posts(outcome.thread)) == len(render_thread_messages(twelve(harness.engine)))
     record = store.deliveries.get("discord", channel, key)
     assert record is not None and record.status == "sent"
     assert record.thread == fake.messages[channel][0]["id"]
@@ -608,6 +610,47 @@ async def test_a_429_is_waited_out_by_discord_py(harness: Harness) -> None:
     assert len(fake.messages[harness.channel]) == 2
 
 
+async def test_a_request_discord_never_answers_is_given_up_after_the_configured_time(
+    harness: Harness,
+) -> None:
+    fake, channel = harness.fake, harness.channel
+    config = DiscordConfig.from_mapping({"request_timeout_seconds": 0.2})
+    assert harness.bot.publisher.request_timeout == 30.0  # the default
+    publisher = DiscordPublisher(harness.bot.client, request_timeout=config.request_timeout_seconds)
+    digest = twelve(harness.engine)
+    fake.stall_next("POST", rf"/channels/{channel}/messages")
+    with pytest.raises(DeliveryError) as stalled:
+        await publisher.publish_digest(channel, digest, idempotency_key="k-stall")
+    assert stalled.value.transient is True  # retried later, the subscription stays on
+    assert "Discord did not answer within 0.2 s" in str(stalled.value)
+    assert fake.messages.get(channel, []) == []
+
+    sent = await publisher.publish_digest(channel, digest, idempotency_key="k-stall")
+    assert len(fake.messages[channel]) == 2 and sent.thread == fake.messages[channel][0]["id"]
+    assert len(fake.posts(sent.thread)) == len(render_thread_messages(digest))
+
+
+async def test_a_digest_found_in_history_gets_only_its_missing_abstracts(
+    harness: Harness,
+) -> None:
+    fake, channel, publisher = harness.fake, harness.channel, harness.bot.publisher
+    digest = twelve(harness.engine)
+    parts = len(render_thread_messages(digest))
+    assert parts >= 2  # twelve papers: the abstracts span several messages
+    first = await publisher.publish_digest(channel, digest, idempotency_key="k-part")
+    root = first.thread
+    del fake.messages[root][1:]  # only the first abstract message landed (the rest was lost)
+    fake.forget_nonces()  # long after: only the footer marker and the thread's history tell
+
+    sent = await publisher.publish_digest(channel, digest, idempotency_key="k-part")
+    again = await publisher.publish_digest(channel, digest, idempotency_key="k-part")
+    assert len([m for m in fake.messages[channel] if m.get("embeds")]) == 2  # the digest, once
+    assert sent.thread == again.thread == root
+    titles = [e["title"] for m in fake.messages[root] for e in m.get("embeds", [])]
+    assert titles == [f"{i}. " + t.split(". ", 1)[1] for i, t in enumerate(titles, start=1)]
+    assert len(fake.messages[root]) == parts and len(titles) == 12  # every abstract, once
+
+
 def test_delivery_errors_are_classified() -> None:
     assert delivery_error(OSError("reset")).transient is True
     assert delivery_error(ValueError("not a Discord channel id: 'x'")).transient is False
@@ -640,16 +683,23 @@ def test_config_is_checked_and_errors_name_the_key() -> None:
             "sync": 290926798626357999,
             "manager_role": "Paper Curators",
             "sharded": False,
+            "request_timeout_seconds": 12,
         }
     )
+    assert config.request_timeout_seconds == 12.0
+    assert DiscordConfig.from_mapping({}).request_timeout_seconds == 30.0
     assert config.sync_guild == 290926798626357999 and config.message_content is True
     assert DiscordConfig.from_mapping({}).sync == "global"
-    for bad, key in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"message_content": "yes"}, "message_content"),
         ({"sync": "everywhere"}, "sync"),
         ({"token": "abc"}, "'token'"),
         ({"token_env": ""}, "token_env"),
-    ]:
+        ({"request_timeout_seconds": "soon"}, "request_timeout_seconds"),
+        ({"request_timeout_seconds": 0}, "request_timeout_seconds"),
+        ({"request_timeout_seconds": True}, "request_timeout_seconds"),
+    ]
+    for bad, key in cases:
         with pytest.raises(ConfigError, match=re.escape(key)):
             DiscordConfig.from_mapping(bad, "hotpapers.toml")
 

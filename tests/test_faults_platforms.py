@@ -6,8 +6,8 @@ one request (or every request) with a fault: 429 with the platform's rate-limit 
 a truncated JSON answer. "accept" faults let the platform store the post first, then break the
 answer: the retry must find it instead of posting it again where the platform offers a way
 (Slack: the root message's metadata in conversations.history; Discord: the nonce and the footer
-marker in channel history; Mastodon: the Idempotency-Key). X and Bluesky offer none: those cases
-are pinned below as documented limitations. Run:
+marker in channel history; Mastodon: the Idempotency-Key; X and Bluesky: our own latest posts,
+read back before the retried post). Run:
 
     python -m pytest tests/test_faults_platforms.py -q -rA
 """
@@ -53,7 +53,7 @@ from tests.attention_fakes import Answer, Fake, Seen
 from tests.discord_fake import FakeDiscord
 from tests.helpers import aggregate, paper
 from tests.slack_fake import FakeSlack
-from tests.social_fakes import Posts, bluesky_fake, mastodon_fake, x_fake
+from tests.social_fakes import BOT_X_ID, Posts, bluesky_fake, mastodon_fake, x_fake
 
 MONDAY = date(2021, 4, 5)
 MONDAY_9 = datetime(2021, 4, 5, 9, 0, tzinfo=UTC)
@@ -394,8 +394,8 @@ DISCORD_CASES = [
     Case("500", (status(500),), 2),  # discord.py retries 500/502 itself (logged at DEBUG only)
     Case("502", (status(502),), 2),
     Case("503", (status(503),), 2, log=("discord", "503"), sleeps=(2.0,)),
-    Case("timeout", (HANG,), 2, log=("discord", "timeout")),
-    Case("timeout after accept", (HANG_AFTER_ACCEPT,), 1, log=("discord", "timeout")),
+    Case("timeout", (HANG,), 2, log=("discord", "did not answer within 0.5 s")),
+    Case("timeout after accept", (HANG_AFTER_ACCEPT,), 1, log=("discord", "did not answer")),
     Case("drop after accept", (DROP_AFTER_ACCEPT,), 1, log=("discord", "disconnected")),
     Case("reset mid-body after accept", (RESET_AFTER_ACCEPT,), 1, log=("discord", "payload")),
     Case("truncated JSON after accept", (GARBAGE_AFTER_ACCEPT,), 1, log=("discord", "unreadable")),
@@ -427,14 +427,12 @@ async def discord_fake(
 async def discord_client(
     discord_fake: FaultyDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[discord.Client, list[float]]]:
-    import aiohttp
-
     waits: list[float] = []
     monkeypatch.setattr(discord.http, "asyncio", RecordedSleep(waits))
     client = discord.Client(intents=discord.Intents.none())
     await client.login("fake-token")  # REST only: publishing needs no gateway
-    # discord.py gives its session no timeout of its own (aiohttp's 5 minutes): a small one here
-    client.http._HTTPClient__session._timeout = aiohttp.ClientTimeout(total=TIMEOUT)  # type: ignore[attr-defined]
+    # discord.py gives its session no timeout (aiohttp's 5 minutes): DiscordPublisher bounds each
+    # request itself (request_timeout, TIMEOUT here)
     yield client, waits
     await client.close()
 
@@ -452,7 +450,7 @@ async def test_discord_faults(
     channel = discord_fake.world.channel_id
     path = rf"/api/v10/channels/{channel}/messages"
     sleeps: list[float] = []
-    publisher = DiscordPublisher(client)
+    publisher = DiscordPublisher(client, request_timeout=TIMEOUT)
     sub = subscribe(store, "discord", channel)
     discord_fake.faults.add("POST", path, *case.faults)
 
@@ -470,11 +468,65 @@ async def test_discord_faults(
         assert len(discord_fake.roots(channel)) == 1  # exactly one digest
         assert stored_status(store, outcome) == "sent"
         assert outcome.thread == discord_fake.roots(channel)[0]["id"]
+        assert_whole_thread(discord_fake, channel)  # even when the first answer was lost
         return
     assert discord_fake.roots(channel) == []
     assert stored_status(store, outcome) == "failed" and "503" in outcome.reason
     later = await service(store, publisher, sleeps).deliver(sub, scheduled_for=MONDAY_9)
     assert later.status == d.SENT and len(discord_fake.roots(channel)) == 1  # nothing lost
+    assert_whole_thread(discord_fake, channel)
+
+
+def assert_whole_thread(fake: FaultyDiscord, channel: str) -> None:
+    """The digest's thread holds every paper's abstract part, each once, after the intro."""
+    root = fake.roots(channel)[0]
+    titles = [e["title"] for e in root["embeds"]]
+    thread = fake.messages.get(root["id"], [])
+    assert thread and thread[0]["content"].startswith("Abstracts of the papers above")
+    assert [e["title"] for m in thread for e in m.get("embeds", [])] == titles
+    assert all(e.get("description") for m in thread for e in m["embeds"])  # the abstracts
+
+
+async def test_a_lost_answer_to_the_thread_start_still_gets_the_abstracts_posted_once(
+    discord_fake: FaultyDiscord,
+    discord_client: tuple[discord.Client, list[float]],
+    store: Store,
+) -> None:
+    client, _ = discord_client
+    channel = discord_fake.world.channel_id
+    publisher = DiscordPublisher(client, request_timeout=TIMEOUT)
+    sub = subscribe(store, "discord", channel)
+    # Discord starts the thread, the answer is lost: the retry finds the digest and the thread
+    discord_fake.faults.add(
+        "POST", r"/api/v10/channels/\d+/messages/\d+/threads", RESET_AFTER_ACCEPT
+    )
+    outcome = await service(store, publisher, []).deliver(sub, scheduled_for=MONDAY_9)
+    assert outcome.status == d.SENT and len(discord_fake.roots(channel)) == 1
+    assert_whole_thread(discord_fake, channel)
+
+
+async def test_a_lost_answer_to_the_abstracts_posts_them_once_after_the_nonce_window(
+    discord_fake: FaultyDiscord,
+    discord_client: tuple[discord.Client, list[float]],
+    store: Store,
+) -> None:
+    client, _ = discord_client
+    channel = discord_fake.world.channel_id
+    publisher = DiscordPublisher(client, request_timeout=TIMEOUT)
+    sub = subscribe(store, "discord", channel)
+    thread_posts = rf"/api/v10/channels/(?!{channel}/)\d+/messages"
+    discord_fake.faults.add("POST", thread_posts, GARBAGE_AFTER_ACCEPT)  # abstracts in, answer lost
+    deliveries = service(store, publisher, [])
+
+    async def minutes_pass(seconds: float) -> None:
+        discord_fake.forget_nonces()  # past Discord's nonce window: only history tells
+
+    deliveries.sleep = minutes_pass
+    outcome = await deliveries.deliver(sub, scheduled_for=MONDAY_9)
+    assert outcome.status == d.SENT and outcome.attempts == 2
+    assert len(discord_fake.roots(channel)) == 1
+    assert discord_fake.faults.count("POST", thread_posts) == 1  # known by their text: not again
+    assert_whole_thread(discord_fake, channel)
 
 
 # -- X, Bluesky, Mastodon: the sync SDKs (run in a worker thread) against a threaded fake -------
@@ -690,7 +742,8 @@ def _social_cases() -> list[SocialCase]:
             ),
         ]
     # The post landed, the answer was lost. Mastodon's Idempotency-Key makes the retry safe;
-    # X and Bluesky have no such key: the retry posts a second copy (documented limitation).
+    # X and Bluesky have no such key: the retry first reads our latest posts (X: our timeline,
+    # Bluesky: the parent's thread) and records the reply it finds instead of posting it again.
     for fault, what in (
         (HANG_AFTER_ACCEPT, "timeout"),
         (RESET_AFTER_ACCEPT, "reset mid-body"),
@@ -698,8 +751,8 @@ def _social_cases() -> list[SocialCase]:
     ):
         cases += [
             SocialCase("mastodon", f"{what} after accept", (fault,), 5, 4),
-            SocialCase("x", f"{what} after accept: doubled", (fault,), 5, 5),
-            SocialCase("bluesky", f"{what} after accept: doubled", (fault,), 5, 5),
+            SocialCase("x", f"{what} after accept", (fault,), 4, 4, log=("already posted",)),
+            SocialCase("bluesky", f"{what} after accept", (fault,), 4, 4, log=("already posted",)),
         ]
     return cases
 
@@ -735,6 +788,41 @@ async def test_social_faults(
     assert record is not None and record.status == "sent"  # nothing lost
     assert record.message_ids == tuple(posts.ids[:1] + posts.ids[-3:])  # one thread, continued
     assert_chained(case.platform, posts, record.message_ids)
+
+
+CHECKS = {
+    "x": f"/2/users/{BOT_X_ID}/tweets",
+    "bluesky": "/xrpc/app.bsky.feed.getPostThread",
+}
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+async def test_a_failing_check_after_a_lost_answer_posts_nothing_and_stays_retryable(
+    platform: str, store: Store
+) -> None:
+    path, install = SOCIAL[platform]
+    sleeps: list[float] = []
+    with faulty_server(path) as faults:
+        posts = Posts()
+        install(faults.fake, posts)
+        publisher = social_publisher(platform, faults.fake.url, store)
+        sub = subscribe(store, platform, "main")
+        faults.queue.append(GARBAGE_AFTER_ACCEPT)  # the first reply lands, its answer is lost
+        down = status(503)
+        faults.fake.inject(CHECKS[platform], *[Answer(503, down.body)] * ATTEMPTS)
+        first = await service(store, publisher, sleeps).deliver(sub, scheduled_for=MONDAY_9)
+        assert first.status == d.FAILED and "could not check" in first.reason
+        assert faults.received == 2 and len(posts.ids) == 2  # nothing posted after the loss
+        assert stored_status(store, first) != "sent"
+        faults.fake.faults.clear()  # the platform answers reads again
+        later = await service(store, publisher, sleeps).deliver(sub, scheduled_for=MONDAY_9)
+
+    assert later.status == d.SENT
+    assert faults.received == 4 and len(posts.ids) == 4  # the lost reply was found, not doubled
+    record = store.deliveries.get(platform, "main", KEY)
+    assert record is not None and record.status == "sent"
+    assert record.message_ids == tuple(posts.ids)
+    assert_chained(platform, posts, record.message_ids)
 
 
 def assert_chained(platform: str, posts: Posts, ids: tuple[str, ...]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -13,7 +14,13 @@ import pytest
 from adapters.social import bluesky, mastodon, x
 from adapters.social.config import SocialConfig
 from adapters.social.mentions import MastodonMentions, Mention, command_text
-from adapters.social.thread import StoreBudget, StoreLedger, ThreadPublisher
+from adapters.social.thread import (
+    PostMayHaveLanded,
+    StoreBudget,
+    StoreLedger,
+    ThreadPublisher,
+    may_have_landed,
+)
 from bot import delivery as d
 from bot.delivery import DeliveryService, RateLimit
 from bot.engine import Engine
@@ -32,9 +39,10 @@ from bot.render.social import (
 from bot.scoring import ScoringConfig
 from bot.store import Store
 from bot.subscriptions import Subscription, SubscriptionStore
-from tests.attention_fakes import Fake, json_answer, serve
+from tests.attention_fakes import Answer, Fake, Seen, json_answer, serve
 from tests.helpers import aggregate, paper, post
 from tests.social_fakes import (
+    BOT_X_ID,
     Posts,
     bluesky_fake,
     mastodon_fake,
@@ -349,6 +357,131 @@ async def test_a_failure_half_way_then_a_later_run_continues_the_thread(store: S
     assert [text_of("bluesky", b)[:2] for b in posts.bodies[1:]] == ["1.", "2.", "3."]
     assert_chained("bluesky", posts)
     assert again.message_ids == tuple(posts.ids)
+
+
+# -- a post that landed although its answer was lost --------------------------------------------
+
+CREATE = {"x": "/2/tweets", "bluesky": "/xrpc/com.atproto.repo.createRecord"}
+READS = {"x": f"/2/users/{BOT_X_ID}/tweets", "bluesky": "/xrpc/app.bsky.feed.getPostThread"}
+
+
+def lose_answers(fake: Fake, platform: str, *lost: int) -> None:
+    """The n-th create requests in `lost` are stored, but their answers come back truncated."""
+    plain = fake.routes[CREATE[platform]]
+    assert callable(plain)
+    count = [0]
+
+    def route(seen: Seen) -> Answer:
+        count[0] += 1
+        answer = plain(seen)
+        return Answer(200, answer.body[:12]) if count[0] in lost else answer
+
+    fake.route(CREATE[platform], route)
+
+
+def test_x_text_matching_survives_escaping_and_tco_links() -> None:
+    ours = "Hot Papers 2026-11-24 · cs.CV\nTop: Q&A <models> (score 1,000)\nThread below."
+    theirs = (
+        "Hot Papers 2026-11-24 · cs.CV\nTop: Q&amp;A &lt;models&gt; (score 1,000)\nThread below."
+    )
+    assert x.same_text(ours, theirs)
+    assert not x.same_text(ours, theirs.replace("1,000", "999"))
+    linked = "1. Short\nscore 1,000\nhttps://arxiv.org/abs/2611.00001"
+    assert x.same_text(linked, "1. Short\nscore 1,000\nhttps://t.co/Ab00000010")
+    assert not x.same_text(linked, "https://t.co/Ab00000010")  # nothing left to compare
+    tweets = [
+        {"id": "3", "text": "1. Short", "referenced_tweets": [{"type": "replied_to", "id": "2"}]},
+        {"id": "2", "text": theirs},
+        {"id": "1", "text": "1. Short", "referenced_tweets": [{"type": "quoted", "id": "9"}]},
+    ]
+    assert x.find_tweet(tweets, "anything", parent="2") == "3"
+    assert x.find_tweet(tweets, ours, parent=None) == "2"
+    assert x.find_tweet(tweets, "anything", parent="7") is None
+    assert x.find_tweet([{"id": 5}, "junk"], ours, parent=None) is None
+
+
+def test_only_a_request_that_may_have_gone_out_counts_as_ambiguous() -> None:
+    import httpx
+    import requests
+
+    assert may_have_landed(httpx.ReadTimeout("timed out"))
+    assert may_have_landed(requests.exceptions.ChunkedEncodingError("reset"))
+    assert not may_have_landed(httpx.ConnectError("refused"))
+    assert not may_have_landed(requests.exceptions.ConnectTimeout("no connection"))
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+async def test_a_first_post_whose_answer_was_lost_is_found_not_posted_again(
+    platform: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    with serve() as fake:
+        posts = Posts()
+        MAKERS[platform][2](fake, posts)
+        lose_answers(fake, platform, 1)
+        pub = publisher(platform, fake)
+        with pytest.raises(PostMayHaveLanded) as caught:
+            await pub.publish_digest("main", digest(), idempotency_key="k")
+        assert caught.value.transient and len(posts.ids) == 1
+        sent = await pub.publish_digest("main", digest(), idempotency_key="k")
+    assert len(posts.ids) == 1 + len(TITLES)  # the first post once, then the replies
+    assert len({text_of(platform, b) for b in posts.bodies}) == len(posts.bodies)
+    assert sent.message_ids == tuple(posts.ids)
+    assert_chained(platform, posts)
+    assert any("already posted" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+async def test_a_reply_whose_answer_was_lost_is_found_not_posted_again(platform: str) -> None:
+    with serve() as fake:
+        posts = Posts()
+        MAKERS[platform][2](fake, posts)
+        lose_answers(fake, platform, 3)
+        pub = publisher(platform, fake)
+        with pytest.raises(DeliveryError):
+            await pub.publish_digest("main", digest(), idempotency_key="k")
+        sent = await pub.publish_digest("main", digest(), idempotency_key="k")
+    assert len(posts.ids) == 1 + len(TITLES)
+    assert sent.message_ids == tuple(posts.ids)
+    assert_chained(platform, posts)
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+async def test_a_failing_check_after_a_lost_answer_raises_a_transient_error(platform: str) -> None:
+    with serve() as fake:
+        posts = Posts()
+        MAKERS[platform][2](fake, posts)
+        lose_answers(fake, platform, 2)
+        pub = publisher(platform, fake)
+        with pytest.raises(DeliveryError):
+            await pub.publish_digest("main", digest(), idempotency_key="k")
+        fake.inject(READS[platform], json_answer({"error": "Unavailable"}, 503))
+        with pytest.raises(DeliveryError, match="could not check") as caught:
+            await pub.publish_digest("main", digest(), idempotency_key="k")
+        assert caught.value.transient and len(posts.ids) == 2  # nothing posted blindly
+        sent = await pub.publish_digest("main", digest(), idempotency_key="k")
+    assert len(posts.ids) == 1 + len(TITLES) and sent.message_ids == tuple(posts.ids)
+    assert_chained(platform, posts)
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+async def test_a_failing_check_after_a_clear_refusal_is_logged_and_the_thread_continues(
+    platform: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with serve() as fake:
+        posts = Posts(fail={2: json_answer({"error": "RateLimitExceeded"}, 429)})
+        MAKERS[platform][2](fake, posts)
+        pub = publisher(platform, fake)
+        with pytest.raises(DeliveryError) as refused:
+            await pub.publish_digest("main", digest(), idempotency_key="k")
+        assert not isinstance(refused.value, PostMayHaveLanded)
+        fake.inject(READS[platform], json_answer({"error": "Unavailable"}, 503))
+        sent = await pub.publish_digest("main", digest(), idempotency_key="k")
+    assert len(posts.ids) == 1 + len(TITLES) and sent.message_ids == tuple(posts.ids)
+    assert_chained(platform, posts)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    shape = rf"{platform}/main: could not check for an earlier post of k: \w+"  # the type only
+    assert any(re.fullmatch(shape, w) for w in warnings), warnings
 
 
 # -- no feedback loop ---------------------------------------------------------------------------

@@ -128,7 +128,9 @@ class DiscordBot:
             intents=intents_for(config), allowed_mentions=NO_MENTIONS, **client_options
         )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
-        self.publisher = DiscordPublisher(self.client)
+        self.publisher = DiscordPublisher(
+            self.client, request_timeout=config.request_timeout_seconds
+        )
         register_commands(self)
         self.tree.error(self._on_tree_error)
         self.client.event(self.on_message)

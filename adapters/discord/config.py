@@ -9,7 +9,14 @@ from typing import Any
 from bot.errors import ConfigError
 
 SECTION = "[adapters.discord]"
-KEYS = {"token_env", "message_content", "manager_role", "sync", "sharded"}
+KEYS = {
+    "token_env",
+    "message_content",
+    "manager_role",
+    "sync",
+    "sharded",
+    "request_timeout_seconds",
+}
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class DiscordConfig:
     manager_role: str | None = None  # a role name or id whose members may manage subscriptions
     sync: str = "global"  # "global", or a guild id: slash commands registered in that guild only
     sharded: bool = False  # AutoShardedClient, for bots in thousands of servers
+    request_timeout_seconds: float = 30.0  # each REST request when posting a digest
 
     @property
     def sync_guild(self) -> int | None:
@@ -58,10 +66,21 @@ class DiscordConfig:
             raise ConfigError(
                 f'{where}: {SECTION} sync: expected "global" or a test guild id, got {sync!r}'
             )
+        timeout = d.get("request_timeout_seconds", cls.request_timeout_seconds)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not 0 < timeout <= 600
+        ):
+            raise ConfigError(
+                f"{where}: {SECTION} request_timeout_seconds: expected seconds between 0 and 600,"
+                f" got {timeout!r}"
+            )
         return cls(
             token_env=token_env.strip(),
             message_content=flags["message_content"],
             manager_role=role,
             sync=sync,
             sharded=flags["sharded"],
+            request_timeout_seconds=float(timeout),
         )

@@ -9,7 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
-from adapters.social.thread import Budget, Ledger, ThreadPublisher, describe, seconds_until
+from adapters.social.thread import (
+    Budget,
+    Ledger,
+    ThreadPublisher,
+    describe,
+    post_failed,
+    seconds_until,
+)
 from bot.publishing import DeliveryError
 from bot.render.social import SocialPost
 
@@ -104,8 +111,55 @@ class BlueskyPublisher(ThreadPublisher):
                 self.client.send_post, post.text, reply_to=reply, facets=facets or None
             )
         except Exception as exc:
-            raise delivery_error(exc, self.clock()) from None
+            raise post_failed(delivery_error(exc, self.clock()), exc) from None
         uri, cid = getattr(answer, "uri", ""), getattr(answer, "cid", "")
         if not uri or not cid:
-            raise DeliveryError("Bluesky answered without a post reference", transient=False)
+            error = DeliveryError("Bluesky answered without a post reference", transient=False)
+            raise post_failed(error, None)
         return post_id(str(uri), str(cid))
+
+    def _did(self) -> str:
+        did = getattr(getattr(self.client, "me", None), "did", None)
+        if not isinstance(did, str) or not did:
+            raise ValueError("the Bluesky client is not logged in (no DID)")
+        return did
+
+    async def _find_posted(
+        self, post: SocialPost, *, root: str | None, parent: str | None
+    ) -> str | None:
+        did = self._did()
+        if parent:
+            parent_uri, _ = split_id(parent)
+            answer = await asyncio.to_thread(self.client.get_post_thread, uri=parent_uri, depth=1)
+            thread = getattr(answer, "thread", None)
+            return own_reply(getattr(thread, "replies", None) or [], did)
+        answer = await asyncio.to_thread(self.client.get_author_feed, actor=did, limit=10)
+        return own_first_post(getattr(answer, "feed", None) or [], did, post.text)
+
+
+def _view_id(view: Any) -> str | None:
+    uri, cid = getattr(view, "uri", None), getattr(view, "cid", None)
+    return post_id(str(uri), str(cid)) if uri and cid else None
+
+
+def own_reply(replies: list[Any], did: str) -> str | None:
+    """Our reply among a post's replies (thread views): a digest thread has one per parent."""
+    for reply in replies:
+        view = getattr(reply, "post", None)  # not-found and blocked replies have none
+        if getattr(getattr(view, "author", None), "did", None) == did:
+            return _view_id(view)
+    return None
+
+
+def own_first_post(feed: list[Any], did: str, text: str) -> str | None:
+    """In our author feed, a post of ours (not a repost, not a reply) with exactly `text`."""
+    for item in feed:
+        view = getattr(item, "post", None)
+        record = getattr(view, "record", None)
+        if getattr(item, "reason", None) is not None:
+            continue
+        if getattr(getattr(view, "author", None), "did", None) != did:
+            continue
+        if getattr(record, "reply", None) is None and getattr(record, "text", None) == text:
+            return _view_id(view)
+    return None

@@ -117,11 +117,47 @@ class StoreBudget:
         self.store.set_meta(self._key(day), str(self.used(day) + n))
 
 
+class PostMayHaveLanded(DeliveryError):
+    """A post request failed after it went out (timeout, reset, unreadable answer, 5xx): the
+    platform may hold the post although no id came back."""
+
+
+NEVER_SENT = frozenset({"ConnectError", "ConnectTimeout", "NewConnectionError"})
+
+
+def may_have_landed(exc: BaseException) -> bool:
+    """Whether a failed post request may still have created the post: anything but a clear
+    refusal (HTTP 4xx) or a connection that never opened."""
+    status = http_status(exc)
+    if status is not None:
+        return status >= 500
+    seen: BaseException | None = exc
+    for _ in range(8):  # the error, its cause, theirs...
+        if seen is None:
+            break
+        if type(seen).__name__ in NEVER_SENT:
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return True
+
+
+def post_failed(error: DeliveryError, exc: BaseException | None) -> DeliveryError:
+    """`error` as a PostMayHaveLanded when the failure `exc` (None: an answer without an id)
+    leaves the post possibly out."""
+    if exc is not None and not may_have_landed(exc):
+        return error
+    return PostMayHaveLanded(str(error), transient=error.transient, retry_after=error.retry_after)
+
+
 class ThreadPublisher:
     """A Publisher posting a digest as a thread; subclasses implement `_post` for one platform.
 
     Every posted id is recorded at once in the ledger, so a retry after a failure half-way
     continues after the last recorded post (chained to it) and never re-posts from the start.
+    A post whose answer was lost may be out all the same: before the next post of a resumed
+    thread (or after such a failure in this process) `_find_posted` asks the platform, and a
+    post found there is recorded instead of being posted twice. When that check fails after an
+    ambiguous failure, nothing is posted and a transient DeliveryError asks for a retry.
     `daily_budget` caps posts per UTC day: a digest that would exceed it gets fewer replies
     and says so in its first post; with nothing left, a transient DeliveryError asks for a
     retry after midnight UTC.
@@ -143,10 +179,42 @@ class ThreadPublisher:
         self.budget: Budget = budget or MemoryBudget()
         self.clock = clock or (lambda: datetime.now(UTC))
         self._lock = asyncio.Lock()
+        self._uncertain: set[tuple[str, str]] = set()  # (channel, key): last post may be out
 
     async def _post(self, post: SocialPost, *, root: str | None, parent: str | None) -> str:
-        """Post one message (a reply when `parent` is set); its id. Raises DeliveryError."""
+        """Post one message (a reply when `parent` is set); its id. Raises DeliveryError
+        (PostMayHaveLanded when the request may have created the post)."""
         raise NotImplementedError
+
+    async def _find_posted(
+        self, post: SocialPost, *, root: str | None, parent: str | None
+    ) -> str | None:
+        """The id of `post` if an earlier attempt put it out (a reply to `parent`, or the first
+        post when `parent` is None); None when it is not there or the platform cannot tell.
+        Raises when the platform cannot be asked."""
+        return None
+
+    async def _check(
+        self, channel: str, key: str, post: SocialPost, *, root: str | None, parent: str | None
+    ) -> str | None:
+        ambiguous = (channel, key) in self._uncertain
+        try:
+            return await self._find_posted(post, root=root, parent=parent)
+        except Exception as exc:
+            if ambiguous:
+                raise DeliveryError(
+                    f"could not check whether the last {self.platform} post of the thread landed:"
+                    f" {describe(exc)}",
+                    transient=True,
+                ) from None
+            log.warning(
+                "%s/%s: could not check for an earlier post of %s: %s",
+                self.platform,
+                channel,
+                key,
+                type(exc).__name__,
+            )
+            return None
 
     async def publish_digest(self, channel: str, digest: Digest, *, idempotency_key: str) -> Sent:
         async with self._lock:
@@ -178,10 +246,33 @@ class ThreadPublisher:
                 len(posted),
                 len(posts),
             )
+        check = bool(posted) or (channel, key) in self._uncertain
         for post in posts[len(posted) :]:
             root = posted[0] if posted else None
             parent = posted[-1] if posted else None
-            new_id = await self._post(post, root=root, parent=parent)
+            found = None
+            if check:
+                check = False  # only the post after the last recorded one can be out unseen
+                found = await self._check(channel, key, post, root=root, parent=parent)
+            if found is not None:
+                log.info(
+                    "%s/%s: found post %d of %s already posted: recorded, not posted again",
+                    self.platform,
+                    channel,
+                    len(posted) + 1,
+                    key,
+                )
+                new_id = found
+            else:
+                try:
+                    new_id = await self._post(post, root=root, parent=parent)
+                except PostMayHaveLanded:
+                    self._uncertain.add((channel, key))
+                    raise
+                except DeliveryError:
+                    self._uncertain.discard((channel, key))
+                    raise
+            self._uncertain.discard((channel, key))
             self.ledger.add(channel, key, [new_id])
             self.budget.spend(day, 1)
             posted.append(new_id)

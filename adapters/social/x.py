@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
-from adapters.social.thread import Budget, Ledger, ThreadPublisher, describe, seconds_until
+from adapters.social.thread import (
+    Budget,
+    Ledger,
+    ThreadPublisher,
+    describe,
+    post_failed,
+    seconds_until,
+)
 from bot.publishing import DeliveryError
 from bot.render.social import SocialPost
 
@@ -88,6 +98,42 @@ def delivery_error(exc: BaseException, now: datetime) -> DeliveryError:
     return DeliveryError(f"posting to X failed: {describe(exc)}", transient=True)
 
 
+URL = re.compile(r"https?://\S+")
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFC", html.unescape(text))
+
+
+def same_text(ours: str, theirs: str) -> bool:
+    """Whether X's text of a tweet is our text: X escapes &<> and shows every link (bare domains
+    too) as a t.co URL, so only what comes before its first URL is compared."""
+    ours, theirs = _normal(ours), _normal(theirs)
+    cut = URL.search(theirs)
+    if cut is None:
+        return theirs.strip() == ours.strip()
+    head = theirs[: cut.start()]
+    return bool(head.strip()) and ours.startswith(head)
+
+
+def find_tweet(tweets: list[Any], text: str, parent: str | None) -> str | None:
+    """Among our latest tweets, the reply to `parent` (there is one per parent in a digest
+    thread) or, without a parent, the first post with `text` that is no reply."""
+    for tweet in tweets:
+        if not isinstance(tweet, dict) or not isinstance(tweet.get("id"), str):
+            continue
+        refs = tweet.get("referenced_tweets") or []
+        replied = next(
+            (r.get("id") for r in refs if isinstance(r, dict) and r.get("type") == "replied_to"),
+            None,
+        )
+        if parent is not None and replied == parent:
+            return str(tweet["id"])
+        if parent is None and replied is None and same_text(text, str(tweet.get("text", ""))):
+            return str(tweet["id"])
+    return None
+
+
 class XPublisher(ThreadPublisher):
     platform = "x"
 
@@ -102,6 +148,7 @@ class XPublisher(ThreadPublisher):
     ) -> None:
         super().__init__(daily_budget=daily_budget, ledger=ledger, budget=budget, clock=clock)
         self.client = client
+        self._own_id: str | None = None
 
     async def _post(self, post: SocialPost, *, root: str | None, parent: str | None) -> str:
         try:
@@ -109,9 +156,36 @@ class XPublisher(ThreadPublisher):
                 self.client.create_tweet, text=post.text, in_reply_to_tweet_id=parent
             )
         except Exception as exc:
-            raise delivery_error(exc, self.clock()) from None
+            raise post_failed(delivery_error(exc, self.clock()), exc) from None
         data = answer.get("data") if isinstance(answer, dict) else None
         tweet_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(tweet_id, str) or not tweet_id:
-            raise DeliveryError("X answered without a post id", transient=False)
+            raise post_failed(DeliveryError("X answered without a post id", transient=False), None)
         return tweet_id
+
+    async def _me(self) -> str:
+        if self._own_id is None:
+            answer = await asyncio.to_thread(self.client.get_me, user_auth=True)
+            data = answer.get("data") if isinstance(answer, dict) else None
+            own = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(own, str) or not own:
+                raise ValueError("X answered /2/users/me without an id")
+            self._own_id = own
+        return self._own_id
+
+    async def _find_posted(
+        self, post: SocialPost, *, root: str | None, parent: str | None
+    ) -> str | None:
+        answer = await asyncio.to_thread(
+            self.client.get_users_tweets,
+            id=await self._me(),
+            max_results=10,
+            tweet_fields=["referenced_tweets", "conversation_id"],
+            user_auth=True,
+        )
+        if not isinstance(answer, dict):
+            raise ValueError("X answered the timeline without a JSON object")
+        tweets = answer.get("data") or []
+        if not isinstance(tweets, list):
+            raise ValueError("X answered the timeline without a list of tweets")
+        return find_tweet(tweets, post.text, parent)

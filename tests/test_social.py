@@ -571,8 +571,8 @@ async def test_mastodon_mentions_are_answered_in_thread_after_a_silent_first_pol
     for text in by_reply.values():
         assert mastodon_length(text) <= LIMITS["mastodon"]
     assert polls[0].param("since_id") is None
-    assert polls[1].param("since_id") == "10"
-    assert polls[2].param("since_id") == "14"
+    assert polls[1].param("min_id") == "10"
+    assert polls[2].param("min_id") == "14"
     assert "mention" in (polls[0].query.get("types[]") or [])
 
 

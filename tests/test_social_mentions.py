@@ -460,7 +460,7 @@ async def test_mastodon_first_poll_answers_no_backlog_and_logs_the_cursor(
         assert await poller.poll_once() == 1
         polls = fake.requests("/api/v1/notifications")
     assert [b["in_reply_to_id"] for b in posts.bodies] == ["4002"]
-    assert polls[1].param("since_id") == "41"
+    assert polls[1].param("min_id") == "41"
 
 
 async def test_mastodon_spent_budget_posts_nothing(
@@ -570,3 +570,31 @@ async def test_start_social_polls_mentions_and_registers_the_publisher(
         "mastodon": "61",
     }[platform]
     assert (store.get_cursor(f"mentions:{platform}") or "").startswith(first)
+
+
+async def test_mastodon_a_burst_bigger_than_a_page_is_read_forward_in_full(store: Store) -> None:
+    """More mentions between two polls than one page holds: `min_id` pages forward from the
+    cursor, so none is skipped and each is answered once, oldest first."""
+
+    def mention(n: int) -> dict[str, Any]:
+        return mastodon_mention(
+            str(n), mastodon_status(str(5000 + n), "ana", f"<p>{BOT_LINK} top</p>")
+        )
+
+    with serve() as fake:
+        posts = Posts()
+        mastodon_fake(fake, posts)
+        fake.route(
+            "/api/v1/notifications",
+            json_answer([mention(50)]),  # first poll: the backlog, left unanswered
+            json_answer([mention(52), mention(51)]),  # a full page (newest first, as Mastodon)
+            json_answer([mention(54), mention(53)]),  # another full page
+            json_answer([mention(55)]),  # the rest
+        )
+        poller = MastodonMentions(client("mastodon", fake), engine(store), store, page_size=2)
+        assert await poller.poll_once() == 0
+        assert await poller.poll_once() == 5
+        polls = fake.requests("/api/v1/notifications")
+    assert [p.param("min_id") for p in polls[1:]] == ["50", "52", "54"]
+    assert [b["in_reply_to_id"] for b in posts.bodies] == [str(5000 + n) for n in range(51, 56)]
+    assert store.get_cursor("mentions:mastodon") == "55"

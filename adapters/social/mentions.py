@@ -187,7 +187,11 @@ class MastodonMentions:
         daily_budget: int | None = None,
         budget: Budget | None = None,
         clock: Callable[[], datetime] | None = None,
+        page_size: int = 40,
+        max_pages: int = 5,
     ) -> None:
+        self.page_size = max(1, page_size)
+        self.max_pages = max(1, max_pages)
         self.client = client
         self.engine = engine
         self.store = store
@@ -207,16 +211,10 @@ class MastodonMentions:
 
         since = self.store.get_cursor(self.cursor_name)
         try:
-            notes = await asyncio.to_thread(
-                self.client.notifications,
-                types=["mention"],
-                since_id=since if since and since != "0" else None,
-                limit=40,
-            )
+            ordered = await self._new_notifications(since)
         except Exception as exc:
             log.warning("mastodon: reading notifications failed: %s", type(exc).__name__)
             return 0
-        ordered = sorted(notes or [], key=_numeric_id)
         if since is None:
             newest = str(ordered[-1].get("id") or "0") if ordered else "0"
             self.store.set_cursor(self.cursor_name, newest)
@@ -243,6 +241,34 @@ class MastodonMentions:
             if note_id:
                 self.store.set_cursor(self.cursor_name, note_id)
         return answered
+
+    async def _new_notifications(self, since: str | None) -> list[Any]:
+        """Mentions after the cursor, oldest first. `min_id` pages forward from the cursor, so a
+        burst of more than a page between two polls is read in full (up to `max_pages`)."""
+        if since is None or since == "0":  # first run, or nothing seen yet: the newest page
+            notes = await asyncio.to_thread(
+                self.client.notifications, types=["mention"], limit=self.page_size
+            )
+            return sorted(notes or [], key=_numeric_id)
+        found: dict[str, Any] = {}
+        cursor = since
+        for _ in range(self.max_pages):
+            page = await asyncio.to_thread(
+                self.client.notifications, types=["mention"], min_id=cursor, limit=self.page_size
+            )
+            after = int(cursor) if cursor.isdigit() else 0
+            fresh = [n for n in page or [] if _numeric_id(n) > after]
+            for note in fresh:
+                found[str(note.get("id"))] = note
+            if len(page or []) < self.page_size or not fresh:
+                break
+            cursor = str(max(_numeric_id(n) for n in fresh))
+        else:
+            log.warning(
+                "mastodon: more than %d mentions since the last poll: the rest wait",
+                self.page_size * self.max_pages,
+            )
+        return sorted(found.values(), key=_numeric_id)
 
     async def _answer(self, note: Any) -> int:
         status = note.get("status") or {}

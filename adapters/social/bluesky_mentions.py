@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.social.bluesky import link_facets
-from adapters.social.mentions import Answerer, Mention
+from adapters.social.mentions import Mention, MentionPoller
 from adapters.social.thread import Budget
 from bot.engine import Engine
 from bot.render.social import SocialPost
@@ -82,18 +82,18 @@ def _time(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class BlueskyMentions:
+class BlueskyMentions(MentionPoller):
     """Polls `app.bsky.notification.listNotifications` (mentions and replies), newest first.
 
     The cursor is the newest notification seen ("indexedAt|uri"); paging stops there. The first
     poll answers nothing: it records the newest notification as the cursor ("|" when there is
     none yet: then everything the next poll sees is new). A post can be notified twice (as
     "mention" and as "reply", possibly in different polls): the last KEEP_HANDLED handled post
-    uris are kept in the store's meta, so it is answered once. SDK calls run in a worker
-    thread; the store and the engine are used on the calling (event loop) thread only.
+    uris are kept in the store's meta, so it is answered once.
     """
 
     platform = "bluesky"
+    nothing_seen = "|"  # started, nothing seen yet: everything the next poll sees is new
 
     def __init__(
         self,
@@ -108,67 +108,45 @@ class BlueskyMentions:
         max_pages: int = 5,
         page_size: int = 50,
     ) -> None:
-        self.client = client
-        self.store = store
+        super().__init__(
+            client, engine, store, daily_budget=daily_budget, budget=budget, clock=clock
+        )
         self.own_did = own_did
         self.max_pages = max(1, max_pages)
         self.page_size = page_size
-        self.answerer = Answerer(
-            engine, store, self.platform, daily_budget=daily_budget, budget=budget, clock=clock
-        )
-
-    @property
-    def cursor_name(self) -> str:
-        return f"mentions:{self.platform}"
+        self._handled: list[str] = []  # post uris handled lately, oldest first (from the store)
 
     @property
     def handled_key(self) -> str:
         return f"mentions:{self.platform}:handled"
 
-    def _handled(self) -> list[str]:
+    def _load_handled(self) -> list[str]:
         try:
             loaded = json.loads(self.store.get_meta(self.handled_key) or "[]")
         except ValueError:
             return []
         return [u for u in loaded if isinstance(u, str)] if isinstance(loaded, list) else []
 
-    async def poll_once(self) -> int:
-        """Answer every new mention and reply (oldest first); the number answered. Never raises."""
-        cursor = self.store.get_cursor(self.cursor_name)
-        try:
-            notes = await asyncio.to_thread(self._fetch, cursor)
-        except Exception as exc:
-            log.warning("bluesky: reading notifications failed: %s", type(exc).__name__)
-            return 0
-        if cursor is None:
-            newest = _key(notes[0]) if notes else "|"  # "|": started, nothing seen yet
-            self.store.set_cursor(self.cursor_name, newest)
-            log.info(
-                "bluesky: first poll: %d earlier notifications left unanswered; "
-                "answering new ones from now on",
-                len(notes),
-            )
-            return 0
-        self.answerer.new_poll()
-        answered = 0
-        handled = self._handled()
-        done = set(handled)
-        for note in reversed(notes):
-            uri = str(field(note, "uri") or "")
-            try:
-                if uri not in done and field(note, "reason") in REASONS:
-                    answered += await self._answer(note)
-            except Exception as exc:
-                if getattr(getattr(exc, "response", None), "status_code", 0) == 429:
-                    log.warning("bluesky: rate limited: the remaining mentions wait for next poll")
-                    break
-                log.warning("bluesky: answering %s failed: %s", uri, type(exc).__name__)
-            if uri and uri not in done and field(note, "reason") in REASONS:
-                done.add(uri)
-                handled = [*handled, uri][-KEEP_HANDLED:]
-                self.store.set_meta(self.handled_key, json.dumps(handled))
-            self.store.set_cursor(self.cursor_name, _key(note))
-        return answered
+    def _cursor_of(self, item: Any) -> str:
+        return _key(item)
+
+    def _rate_limited(self, exc: Exception) -> bool:
+        return getattr(getattr(exc, "response", None), "status_code", 0) == 429
+
+    async def _new(self, cursor: str | None) -> list[Any]:
+        notes = await asyncio.to_thread(self._fetch, cursor)
+        self._handled = self._load_handled()
+        return list(reversed(notes))
+
+    def _is_new(self, note: Any) -> bool:
+        uri = str(field(note, "uri") or "")
+        return bool(uri) and uri not in self._handled and field(note, "reason") in REASONS
+
+    def _done(self, item: Any) -> None:
+        if self._is_new(item):
+            self._handled = [*self._handled, str(field(item, "uri"))][-KEEP_HANDLED:]
+            self.store.set_meta(self.handled_key, json.dumps(self._handled))
+        super()._done(item)
 
     def _fetch(self, cursor: str | None) -> list[Any]:
         """Notifications newer than the cursor, newest first (one page on the first poll).
@@ -198,7 +176,7 @@ class BlueskyMentions:
 
     async def _answer(self, note: Any) -> int:
         author = field(note, "author")
-        if field(author, "did") == self.own_did:
+        if not self._is_new(note) or field(author, "did") == self.own_did:
             return 0
         record = field(note, "record")
         reply = field(record, "reply")

@@ -166,13 +166,103 @@ class Answerer:
             self.engine.record_reply(request, prepared.reply, [post_id], post_id)
 
 
-class MastodonMentions:
-    """Polls `notifications(types=["mention"], since_id=cursor)` and replies with status_post.
+class MentionPoller:
+    """The poll every platform shares: read what came after the stored cursor, answer each
+    item oldest first, advance the cursor past it.
 
-    The first poll (no cursor) answers nothing: it records the newest notification as the
-    cursor, so a new bot does not answer its whole backlog at once. SDK calls run in a worker
-    thread; the store and the engine are used on the calling (event loop) thread only.
+    The first poll (no cursor) answers nothing: it records the newest item as the cursor, so a
+    new bot does not answer its whole backlog at once. One failing mention never stops the
+    others; a rate limit stops the poll and the rest wait for the next one. Subclasses run SDK
+    calls in worker threads; the store and the engine are used on the event loop's thread only.
     """
+
+    platform = "social"
+    nothing_seen = "0"  # the cursor after a first poll that found nothing
+
+    def __init__(
+        self,
+        client: Any,
+        engine: Engine,
+        store: Store,
+        *,
+        daily_budget: int | None = None,
+        budget: Budget | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.store = store
+        self.answerer = Answerer(
+            engine, store, self.platform, daily_budget=daily_budget, budget=budget, clock=clock
+        )
+
+    @property
+    def cursor_name(self) -> str:
+        return f"mentions:{self.platform}"
+
+    async def _new(self, cursor: str | None) -> list[Any]:
+        """The items after `cursor` (None: the newest page), oldest first."""
+        raise NotImplementedError
+
+    def _cursor_of(self, item: Any) -> str:
+        raise NotImplementedError
+
+    def _rate_limited(self, exc: Exception) -> bool:
+        raise NotImplementedError
+
+    async def _answer(self, item: Any) -> int:
+        """1 when an answer was posted, else 0."""
+        raise NotImplementedError
+
+    def _done(self, item: Any) -> None:
+        """Called after each item, answered or not: the cursor moves past it."""
+        cursor = self._cursor_of(item)
+        if cursor:
+            self.store.set_cursor(self.cursor_name, cursor)
+
+    async def poll_once(self) -> int:
+        """Answer every new mention (oldest first); the number answered. Never raises."""
+        cursor = self.store.get_cursor(self.cursor_name)
+        try:
+            items = await self._new(cursor)
+        except Exception as exc:
+            log.warning("%s: reading mentions failed: %s", self.platform, type(exc).__name__)
+            return 0
+        if cursor is None:
+            newest = (self._cursor_of(items[-1]) if items else "") or self.nothing_seen
+            self.store.set_cursor(self.cursor_name, newest)
+            log.info(
+                "%s: first poll: %d earlier mentions left unanswered (newest %s); "
+                "answering new ones from now on",
+                self.platform,
+                len(items),
+                newest,
+            )
+            return 0
+        self.answerer.new_poll()
+        answered = 0
+        for item in items:
+            try:
+                answered += await self._answer(item)
+            except Exception as exc:
+                if self._rate_limited(exc):
+                    log.warning(
+                        "%s: rate limited: the remaining mentions wait for the next poll",
+                        self.platform,
+                    )
+                    break
+                log.warning(  # one bad mention never stops the others
+                    "%s: answering %s failed: %s",
+                    self.platform,
+                    self._cursor_of(item),
+                    type(exc).__name__,
+                )
+            self._done(item)
+        return answered
+
+
+class MastodonMentions(MentionPoller):
+    """Polls `notifications(types=["mention"], min_id=cursor)` and replies with status_post."""
 
     platform = "mastodon"
 
@@ -190,68 +280,31 @@ class MastodonMentions:
         page_size: int = 40,
         max_pages: int = 5,
     ) -> None:
-        self.page_size = max(1, page_size)
-        self.max_pages = max(1, max_pages)
-        self.client = client
-        self.engine = engine
-        self.store = store
+        super().__init__(
+            client, engine, store, daily_budget=daily_budget, budget=budget, clock=clock
+        )
         self.own = own_account.lower().lstrip("@")
         self.visibility = visibility
-        self.answerer = Answerer(
-            engine, store, self.platform, daily_budget=daily_budget, budget=budget, clock=clock
-        )
+        self.page_size = max(1, page_size)
+        self.max_pages = max(1, max_pages)
 
-    @property
-    def cursor_name(self) -> str:
-        return f"mentions:{self.platform}"
+    def _cursor_of(self, item: Any) -> str:
+        return str(item.get("id") or "")
 
-    async def poll_once(self) -> int:
-        """Answer every new mention (oldest first); the number answered. Never raises."""
+    def _rate_limited(self, exc: Exception) -> bool:
         from mastodon import MastodonRatelimitError
 
-        since = self.store.get_cursor(self.cursor_name)
-        try:
-            ordered = await self._new_notifications(since)
-        except Exception as exc:
-            log.warning("mastodon: reading notifications failed: %s", type(exc).__name__)
-            return 0
-        if since is None:
-            newest = str(ordered[-1].get("id") or "0") if ordered else "0"
-            self.store.set_cursor(self.cursor_name, newest)
-            log.info(
-                "mastodon: first poll: %d earlier mentions left unanswered (newest %s); "
-                "answering new ones from now on",
-                len(ordered),
-                newest,
-            )
-            return 0
-        self.answerer.new_poll()
-        answered = 0
-        for note in ordered:
-            note_id = str(note.get("id") or "")
-            try:
-                answered += await self._answer(note)
-            except MastodonRatelimitError:
-                log.warning("mastodon: rate limited: the remaining mentions wait for the next poll")
-                break
-            except Exception as exc:  # one bad mention never stops the others
-                log.warning(
-                    "mastodon: answering notification %s failed: %s", note_id, type(exc).__name__
-                )
-            if note_id:
-                self.store.set_cursor(self.cursor_name, note_id)
-        return answered
+        return isinstance(exc, MastodonRatelimitError)
 
-    async def _new_notifications(self, since: str | None) -> list[Any]:
+    async def _new(self, cursor: str | None) -> list[Any]:
         """Mentions after the cursor, oldest first. `min_id` pages forward from the cursor, so a
         burst of more than a page between two polls is read in full (up to `max_pages`)."""
-        if since is None or since == "0":  # first run, or nothing seen yet: the newest page
+        if cursor is None or cursor == "0":  # first run, or nothing seen yet: the newest page
             notes = await asyncio.to_thread(
                 self.client.notifications, types=["mention"], limit=self.page_size
             )
             return sorted(notes or [], key=_numeric_id)
         found: dict[str, Any] = {}
-        cursor = since
         for _ in range(self.max_pages):
             page = await asyncio.to_thread(
                 self.client.notifications, types=["mention"], min_id=cursor, limit=self.page_size

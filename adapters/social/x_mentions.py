@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from adapters.social.mentions import Answerer, Mention
+from adapters.social.mentions import Mention, MentionPoller
 from adapters.social.thread import Budget
 from bot.engine import Engine
 from bot.store import Store
@@ -54,13 +54,8 @@ def _numeric(tweet: dict[str, Any]) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-class XMentions:
-    """Polls `get_users_mentions(since_id=cursor)` and answers with `create_tweet` in reply.
-
-    The first poll (no cursor) answers nothing: it records the newest mention as the cursor,
-    so a new bot does not answer its whole backlog at once. SDK calls run in a worker thread;
-    the store and the engine are used on the calling (event loop) thread only.
-    """
+class XMentions(MentionPoller):
+    """Polls `get_users_mentions(since_id=cursor)` and answers with `create_tweet` in reply."""
 
     platform = "x"
 
@@ -76,54 +71,27 @@ class XMentions:
         clock: Callable[[], datetime] | None = None,
         max_pages: int = 5,
     ) -> None:
-        self.client = client
-        self.store = store
+        super().__init__(
+            client, engine, store, daily_budget=daily_budget, budget=budget, clock=clock
+        )
         self.own_id = own_id
         self.max_pages = max(1, max_pages)
-        self.answerer = Answerer(
-            engine, store, self.platform, daily_budget=daily_budget, budget=budget, clock=clock
-        )
+        self._includes: dict[str, dict[str, Any]] = {}  # referenced tweets and users of a poll
 
-    @property
-    def cursor_name(self) -> str:
-        return f"mentions:{self.platform}"
+    def _cursor_of(self, item: Any) -> str:
+        return str(item.get("id") or "")
 
-    async def poll_once(self) -> int:
-        """Answer every new mention (oldest first); the number answered. Never raises."""
+    def _rate_limited(self, exc: Exception) -> bool:
         import tweepy
 
-        since = self.store.get_cursor(self.cursor_name)
-        try:
-            if self.own_id is None:
-                me = await asyncio.to_thread(self.client.get_me, user_auth=True)
-                self.own_id = str(me["data"]["id"])
-            tweets, includes = await asyncio.to_thread(self._fetch, since)
-        except Exception as exc:
-            log.warning("x: reading mentions failed: %s", type(exc).__name__)
-            return 0
-        ordered = sorted(tweets, key=_numeric)
-        if since is None:
-            newest = str(ordered[-1]["id"]) if ordered else "0"
-            self.store.set_cursor(self.cursor_name, newest)
-            log.info(
-                "x: first poll: %d earlier mentions left unanswered; answering new ones from now on",
-                len(ordered),
-            )
-            return 0
-        self.answerer.new_poll()
-        answered = 0
-        for tweet in ordered:
-            tweet_id = str(tweet.get("id") or "")
-            try:
-                answered += await self._answer(tweet, includes)
-            except tweepy.errors.TooManyRequests:
-                log.warning("x: rate limited: the remaining mentions wait for the next poll")
-                break
-            except Exception as exc:  # one bad mention never stops the others
-                log.warning("x: answering mention %s failed: %s", tweet_id, type(exc).__name__)
-            if tweet_id:
-                self.store.set_cursor(self.cursor_name, tweet_id)
-        return answered
+        return isinstance(exc, tweepy.errors.TooManyRequests)
+
+    async def _new(self, cursor: str | None) -> list[Any]:
+        if self.own_id is None:
+            me = await asyncio.to_thread(self.client.get_me, user_auth=True)
+            self.own_id = str(me["data"]["id"])
+        tweets, self._includes = await asyncio.to_thread(self._fetch, cursor)
+        return sorted(tweets, key=_numeric)
 
     def _fetch(self, since: str | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
         """New mentions (all pages up to max_pages) and the referenced tweets/users by id.
@@ -155,7 +123,8 @@ class XMentions:
             params["pagination_token"] = token
         return tweets, includes
 
-    async def _answer(self, tweet: dict[str, Any], includes: dict[str, dict[str, Any]]) -> int:
+    async def _answer(self, tweet: Any) -> int:
+        includes = self._includes
         author_id = str(tweet.get("author_id") or "")
         if not author_id or author_id == self.own_id:
             return 0

@@ -67,7 +67,7 @@ class Engine:
         limited = self._limited(request)
         if limited is not None:
             return limited
-        return self._answer(request, fetch=True)
+        return self._answer(self._parse(request), request, fetch=True)
 
     async def handle_async(self, request: Request) -> Reply | None:
         """`handle` for adapters on an event loop: an unknown paper is fetched from arXiv in a
@@ -75,39 +75,34 @@ class Engine:
         limited = self._limited(request)
         if limited is not None:
             return limited
-        wanted = self._unknown_paper(request)
-        if wanted is not None and self.paper_fetch is not None:
+        command = self._parse(request)
+        if (
+            isinstance(command, g.PaperLookup)
+            and self.paper_fetch is not None
+            and not self.store.known_ids([command.arxiv_id])
+        ):
             try:
-                papers = await asyncio.to_thread(self.paper_fetch, [wanted])
+                papers = await asyncio.to_thread(self.paper_fetch, [command.arxiv_id])
                 self.store.upsert_papers(papers)
             except Exception as exc:
-                log.warning("metadata lookup for %s failed: %s", wanted, type(exc).__name__)
-        return self._answer(request, fetch=False)
+                log.warning(
+                    "metadata lookup for %s failed: %s", command.arxiv_id, type(exc).__name__
+                )
+        return self._answer(command, request, fetch=False)
 
     def _limited(self, request: Request) -> Reply | None:
         return self.limiter.check(request) if self.limiter is not None else None
 
-    def _unknown_paper(self, request: Request) -> str | None:
-        """The id of the paper the message asks about, when the store lacks it."""
-        if self.paper_fetch is None:
+    @staticmethod
+    def _parse(request: Request) -> g.Command | None:
+        return g.parse_command(
+            request.text, in_thread=request.thread is not None, addressed=request.addressed
+        )
+
+    def _answer(self, command: g.Command | None, request: Request, *, fetch: bool) -> Reply | None:
+        if command is None:
             return None
         try:
-            command = g.parse_command(
-                request.text, in_thread=request.thread is not None, addressed=request.addressed
-            )
-            if isinstance(command, g.PaperLookup) and not self.store.known_ids([command.arxiv_id]):
-                return command.arxiv_id
-        except Exception:
-            log.exception("reading %r failed", request.text[:200])
-        return None
-
-    def _answer(self, request: Request, *, fetch: bool) -> Reply | None:
-        try:
-            command = g.parse_command(
-                request.text, in_thread=request.thread is not None, addressed=request.addressed
-            )
-            if command is None:
-                return None
             with self.store.time_budget(self.settings.command_seconds):
                 return self._dispatch(command, request, fetch=fetch)
         except sqlite3.OperationalError as exc:

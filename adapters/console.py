@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
-from bot.engine import Engine
-from bot.models import Reply, Request
+from bot.domain.models import Reply, Request
+from bot.services.engine import Engine
 
 THREAD = "console"
 PROMPT = "> "

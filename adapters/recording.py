@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.models import Digest
-from bot.publishing import DeliveryError, Sent
+from bot.domain.models import Digest
+from bot.ports import DeliveryError, Sent
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class Published:
 
 
 class RecordingPublisher:
-    """Implements bot.publishing.Publisher in memory.
+    """Implements bot.ports.Publisher in memory.
 
     `.sent` is the channel history (shared with a "restarted" publisher by passing `sent=`);
     `.notices` the admin notifications. `fail_transient`, `fail_permanently` and

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.abuse import RateLimiter, RateLimits
 from bot.config import Config, default_database, load_config
-from bot.engine import Engine, EngineSettings, PaperFetch
-from bot.models import Paper
+from bot.domain.models import Paper
+from bot.services.engine import Engine, EngineSettings, PaperFetch
+from bot.services.rate_limits import RateLimiter, RateLimits
+from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
-from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def database_path(config: Config, db: str | Path | None) -> Path:
     if config.database is not None:
         return config.database
     if config.is_default:
-        from bot.sample import sample_database
+        from bot.store.sample import sample_database
 
         return sample_database()
     return default_database()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import ConfigError
-from bot.scoring import ScoringConfig
+from bot.domain.errors import ConfigError
+from bot.domain.scoring import ScoringConfig
 
 if TYPE_CHECKING:
     from bot.sources.attention.feedbots import FeedBotRule

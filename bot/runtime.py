@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import App
-from bot.delivery import DeliveryService
-from bot.errors import ConfigError
-from bot.publishing import Publisher
+from bot.domain.errors import ConfigError
+from bot.ports import Publisher
 from bot.scheduler import Scheduler
+from bot.services.delivery import DeliveryService
 
 if TYPE_CHECKING:
     from adapters.console import ConsoleAdapter
@@ -59,7 +59,7 @@ def console_publisher(console: ConsoleAdapter) -> Publisher:
     """Scheduled digests for console subscriptions are printed as they fire."""
     from adapters.console import THREAD
     from adapters.recording import Published, RecordingPublisher
-    from bot.models import Reply
+    from bot.domain.models import Reply
     from bot.render.text import render_digest_text
 
     def show(published: Published) -> None:

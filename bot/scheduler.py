@@ -26,9 +26,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery import DeliveryOutcome, DeliveryService
+from bot.services.delivery import DeliveryOutcome, DeliveryService
+from bot.services.subscriptions import Subscription, SubscriptionStore, days_value
 from bot.store import Store
-from bot.subscriptions import Subscription, SubscriptionStore, days_value
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.models import Observation, Paper, Post
+from bot.domain.models import Observation, Paper, Post
 
 
 def paper(

@@ -12,16 +12,16 @@ from discord import app_commands
 
 from adapters.discord.config import DiscordConfig
 from adapters.discord.publisher import NO_MENTIONS, DiscordPublisher, send_messages
-from bot.commands.grammar import Details, PaperLookup, parse_command
-from bot.engine import Engine
-from bot.models import Reply, Request
-from bot.render.discord import (
+from adapters.discord.render import (
     Message,
     render_reply_messages,
     render_thread_messages,
     thread_name,
 )
-from bot.taxonomy import archives, categories_in
+from bot.commands.grammar import Details, PaperLookup, parse_command
+from bot.domain.models import Reply, Request
+from bot.domain.taxonomy import archives, categories_in
+from bot.services.engine import Engine
 
 log = logging.getLogger(__name__)
 

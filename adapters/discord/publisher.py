@@ -13,15 +13,15 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from bot.models import Digest
-from bot.publishing import DeliveryError, Sent
-from bot.render.discord import (
+from adapters.discord.render import (
     Message,
     render_digest_messages,
     render_text_messages,
     render_thread_messages,
     thread_name,
 )
+from bot.domain.models import Digest
+from bot.ports import DeliveryError, Sent
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def delivery_error(exc: BaseException) -> DeliveryError:
 
 
 class DiscordPublisher:
-    """bot.publishing.Publisher for Discord.
+    """bot.ports.Publisher for Discord.
 
     Idempotency: every message carries a nonce derived from the key, with `enforce_nonce`, so a
     retry within Discord's dedup window returns the message already created instead of a second

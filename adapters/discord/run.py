@@ -8,9 +8,9 @@ from typing import Any
 
 from adapters.discord.bot import DiscordBot
 from adapters.discord.config import DiscordConfig
-from bot.engine import Engine
-from bot.errors import ConfigError
-from bot.publishing import Publisher
+from bot.domain.errors import ConfigError
+from bot.ports import Publisher
+from bot.services.engine import Engine
 
 log = logging.getLogger(__name__)
 

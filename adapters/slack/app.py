@@ -15,15 +15,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import SlackConfig
 from adapters.slack.publisher import NETWORK_ERRORS
-from bot.engine import Engine
-from bot.models import Reply, Request
-from bot.render.slack import (
+from adapters.slack.render import (
     ACTION_PREFIX,
     SlackMessage,
     paper_card,
     reply_messages,
     unfurl_blocks,
 )
+from bot.domain.models import Reply, Request
+from bot.services.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 MODES = ("socket", "http")
 VISIBILITY = ("in_channel", "ephemeral")

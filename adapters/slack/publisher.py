@@ -19,9 +19,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.web.slack_response import SlackResponse
 
-from bot.models import Digest
-from bot.publishing import DeliveryError, Sent
-from bot.render.slack import SlackMessage, digest_messages, digest_thread_messages, plain_messages
+from adapters.slack.render import (
+    SlackMessage,
+    digest_messages,
+    digest_thread_messages,
+    plain_messages,
+)
+from bot.domain.models import Digest
+from bot.ports import DeliveryError, Sent
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +164,7 @@ def without_blind_retries(client: AsyncWebClient) -> AsyncWebClient:
 
 
 class SlackPublisher:
-    """Implements bot.publishing.Publisher for Slack.
+    """Implements bot.ports.Publisher for Slack.
 
     The root message carries message metadata `{"event_type": "hotpapers_digest",
     "event_payload": {"key": idempotency_key}}`; `find_published` looks for it in

@@ -16,8 +16,8 @@ from adapters.slack.app import build_app
 from adapters.slack.config import SlackConfig
 from adapters.slack.publisher import RateLimitRetry, Sleep
 from bot.config import Config
-from bot.engine import Engine
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError
+from bot.services.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from adapters.social.bluesky import link_facets
 from adapters.social.mentions import Mention, MentionPoller
+from adapters.social.render import SocialPost
 from adapters.social.thread import Budget
-from bot.engine import Engine
-from bot.render.social import SocialPost
+from bot.services.engine import Engine
 from bot.store import Store
 
 log = logging.getLogger(__name__)

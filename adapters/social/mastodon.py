@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
+from adapters.social.render import SocialPost
 from adapters.social.thread import Budget, Ledger, ThreadPublisher, describe, seconds_until
-from bot.publishing import DeliveryError
-from bot.render.social import SocialPost
+from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 

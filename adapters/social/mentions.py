@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.social.render import SocialPost, reply_post
 from adapters.social.thread import Budget, MemoryBudget
 from bot.commands.grammar import parse_command
-from bot.engine import Engine
-from bot.ids import find_arxiv_ids
-from bot.models import Reply, Request
-from bot.render.social import SocialPost, reply_post
+from bot.domain.ids import find_arxiv_ids
+from bot.domain.models import Reply, Request
+from bot.services.engine import Engine
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.models import Digest
-from bot.publishing import DeliveryError, Sent
-from bot.render.social import SocialPost, digest_thread
+from adapters.social.render import SocialPost, digest_thread
+from bot.domain.models import Digest
+from bot.ports import DeliveryError, Sent
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.social.config import SocialConfig
+from adapters.social.render import SocialPost
 from adapters.social.thread import (
     Budget,
     Ledger,
@@ -20,8 +21,7 @@ from adapters.social.thread import (
     post_failed,
     seconds_until,
 )
-from bot.publishing import DeliveryError
-from bot.render.social import SocialPost
+from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from adapters.social.mentions import Mention, MentionPoller
 from adapters.social.thread import Budget
-from bot.engine import Engine
+from bot.services.engine import Engine
 from bot.store import Store
 
 log = logging.getLogger(__name__)

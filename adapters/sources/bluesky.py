@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.models import Observation, Post
+from bot.domain.models import Observation, Post
 from bot.sources.attention.base import (
     FetchResult,
     Problems,

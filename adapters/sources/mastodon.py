@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.models import Observation, Post
+from bot.domain.models import Observation, Post
 from bot.sources.attention.base import (
     FetchResult,
     Problems,

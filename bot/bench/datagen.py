@@ -14,7 +14,7 @@ from importlib import resources
 from itertools import accumulate
 from typing import Any
 
-from bot.models import Observation, Paper, Post
+from bot.domain.models import Observation, Paper, Post
 
 FIRST_LISTING = date(2007, 4, 2)  # the first month of new-style (YYMM.NNNN) identifiers
 LAST_LISTING = date(2026, 11, 20)  # a Friday; the bench clock is the evening after it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -174,7 +173,7 @@ def _cold_start(db: Path, runs: int) -> dict[str, Any]:
     ask = [
         sys.executable,
         "-c",
-        "import sys; sys.argv[0] = 'hotpapers'; from bot.cli import main; main()",
+        "import sys; sys.argv[0] = 'hotpapers'; from bot.cli.main import main; main()",
         "ask",
         "--db",
         str(db),
@@ -326,27 +325,14 @@ def _size_figure(db: Path, scale: Scale, ceiling: Mapping[str, Any]) -> Figure:
 
 
 def _fanout(say: Progress) -> list[Figure]:
-    """Figures from bench/fanout.py's measure_fanout(), when that module exists."""
-    path = Path.cwd() / "bench" / "fanout.py"
-    if not path.is_file():
-        path = REPO_ROOT / "bench" / "fanout.py"
-    if not path.is_file():
-        return []
+    """Figures from the fan-out benchmark (bot/bench/fanout.py): it needs aiohttp (the slack extra)."""
     try:
-        spec = importlib.util.spec_from_file_location("hotpapers_bench_fanout", path)
-        if spec is None or spec.loader is None:
-            return []
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while executing
-        spec.loader.exec_module(module)
-        measure = getattr(module, "measure_fanout", None)
-        if measure is None:
-            return []
-        say("fan-out (bench/fanout.py)")
-        return _as_figures(measure())
-    except Exception as exc:
-        log.warning("bench/fanout.py failed: %s", exc)
+        from bot.bench.fanout import measure_fanout
+    except ImportError as exc:
+        log.warning("fan-out benchmark skipped: %s (pip install 'hotpapers[slack]')", exc)
         return [Figure("fanout.error", "fan-out", math.nan, "", math.nan, "", note=repr(exc))]
+    say("fan-out (bot/bench/fanout.py)")
+    return _as_figures(measure_fanout())
 
 
 def _as_figures(raw: Any) -> list[Figure]:

@@ -40,8 +40,8 @@ RENDER_CANDIDATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "text": ("bot.render.text", ("render_digest_text",)),
     "markdown": ("bot.render.markdown", ("render_markdown",)),
     "json": ("bot.render.jsonfmt", ("render_json",)),
-    "slack": ("bot.render.slack", ("digest_messages", "render_digest_slack")),
-    "discord": ("bot.render.discord", ("render_digest_messages", "render_digest_discord")),
+    "slack": ("adapters.slack.render", ("digest_messages", "render_digest_slack")),
+    "discord": ("adapters.discord.render", ("render_digest_messages", "render_digest_discord")),
 }
 
 
@@ -102,8 +102,8 @@ def query_inputs(conn: sqlite3.Connection, count: int, seed: int) -> dict[str, l
 
 
 def run_queries(args: dict[str, Any]) -> dict[str, Any]:
-    from bot.engine import Engine
-    from bot.models import Request
+    from bot.domain.models import Request
+    from bot.services.engine import Engine
     from bot.store import Store
 
     scale = SCALES[args["scale"]]

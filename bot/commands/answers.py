@@ -16,8 +16,8 @@ from bot.commands.types import (
     Details,
     Invalid,
 )
-from bot.ids import parse_arxiv_id
-from bot.taxonomy import suggest
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.taxonomy import suggest
 
 EXAMPLES = {
     "top": "top 5 cs.CV today",

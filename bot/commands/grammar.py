@@ -47,8 +47,8 @@ from bot.commands.types import (
     Trending,
     Unsubscribe,
 )
-from bot.ids import find_arxiv_ids
-from bot.taxonomy import archive_of, resolve_filter, suggest
+from bot.domain.ids import find_arxiv_ids
+from bot.domain.taxonomy import archive_of, resolve_filter, suggest
 
 __all__ = [
     "COMMAND_WORDS",

@@ -32,8 +32,8 @@ from bot.commands.types import (
     Invalid,
     Period,
 )
-from bot.ids import parse_arxiv_id
-from bot.taxonomy import CategoryFilter, archive_ids, resolve_filter
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.taxonomy import CategoryFilter, archive_ids, resolve_filter
 
 MAX_DAYS = 366
 MAX_HOURS = 30 * 24

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from bot.taxonomy import CategoryFilter
+from bot.domain.taxonomy import CategoryFilter
 
 MAX_N = 25
 DEFAULT_N = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.models import Digest
+from bot.domain.models import Digest
 
 SCHEMA_VERSION = 1
 

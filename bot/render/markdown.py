@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from bot.models import Digest, DigestItem, Post
+from bot.domain.models import Digest, DigestItem, Post
 
 WIDGETS_SCRIPT = (
     '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'

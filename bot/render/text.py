@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.models import Digest, DigestItem, Post
+from bot.domain.models import Digest, DigestItem, Post
+from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block
-from bot.scoring import explain
 
 
 def score_line(item: DigestItem) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from bot.taxonomy import archive_ids, canonical_category, resolve_filter
+from bot.domain.taxonomy import archive_ids, canonical_category, resolve_filter
 
 ARCHIVE_SUFFIX = ".*"  # `cs.*`: an archive row; no category id contains `*`
 

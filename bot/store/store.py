@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.models import Observation, Paper, Post, Score, SourceScore
-from bot.scoring import ScoringConfig, combine, post_weight
+from bot.domain.models import Observation, Paper, Post, Score, SourceScore
+from bot.domain.scoring import ScoringConfig, combine, post_weight
 from bot.store.categories import category_keys, indexed_categories
 from bot.store.codec import (
     date_text,

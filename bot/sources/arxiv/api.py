@@ -10,9 +10,9 @@ from typing import Any
 
 import feedparser
 
-from bot.arxiv_calendar import listing_date_for
-from bot.ids import parse_arxiv_id
-from bot.models import Paper
+from bot.domain.calendar import listing_date_for
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.models import Paper
 from bot.sources.arxiv.http import ArxivHttp, ArxivHttpError, HttpResult
 from bot.sources.arxiv.parsing import canonical_categories, clean_text
 

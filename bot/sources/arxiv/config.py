@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.arxiv_calendar import DEFAULT_HOLIDAYS
-from bot.errors import ConfigError
-from bot.taxonomy import canonical_category
+from bot.domain.calendar import DEFAULT_HOLIDAYS
+from bot.domain.errors import ConfigError
+from bot.domain.taxonomy import canonical_category
 
 DEFAULT_BASE_URLS: Mapping[str, str] = {
     "api": "https://export.arxiv.org/api/query",

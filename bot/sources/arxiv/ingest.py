@@ -11,9 +11,10 @@ from pathlib import Path
 
 from rich.progress import Progress, TaskID
 
-from bot.arxiv_calendar import to_eastern
-from bot.ids import parse_arxiv_id
-from bot.models import Paper
+from bot.domain.calendar import to_eastern
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.models import Paper
+from bot.domain.taxonomy import canonical_category
 from bot.sources.arxiv.client import ArxivClient
 from bot.sources.arxiv.config import ArxivSourceConfig
 from bot.sources.arxiv.http import ArxivHttpError
@@ -27,7 +28,6 @@ from bot.sources.arxiv.rss import (
     parse_feed,
 )
 from bot.store import Store
-from bot.taxonomy import canonical_category
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-from bot.arxiv_calendar import listing_date_for, listing_date_for_day
-from bot.ids import parse_arxiv_id
-from bot.models import Paper
+from bot.domain.calendar import listing_date_for, listing_date_for_day
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.models import Paper
+from bot.domain.taxonomy import archive_id, archive_of, canonical_category, group_id, group_of
 from bot.sources.arxiv.http import HttpResult
 from bot.sources.arxiv.parsing import canonical_categories, clean_text, split_authors
-from bot.taxonomy import archive_id, archive_of, canonical_category, group_id, group_of
 
 log = logging.getLogger(__name__)
 

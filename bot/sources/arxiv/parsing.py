@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.taxonomy import canonical_category
+from bot.domain.taxonomy import canonical_category
 
 _SPACE = re.compile(r"\s+")
 _AND = re.compile(r",?\s+and\s+", re.IGNORECASE)

@@ -12,9 +12,9 @@ from typing import Any
 
 import feedparser
 
-from bot.arxiv_calendar import is_listing_date, latest_listing_on, to_eastern
-from bot.ids import parse_arxiv_id
-from bot.models import Paper
+from bot.domain.calendar import is_listing_date, latest_listing_on, to_eastern
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.models import Paper
 from bot.sources.arxiv.parsing import canonical_categories, clean_text, split_authors
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.ids import find_arxiv_ids
-from bot.models import Observation
+from bot.domain.ids import find_arxiv_ids
+from bot.domain.models import Observation
 from bot.sources.attention.feedbots import FeedBotRule, reweigh
 from bot.store import Store
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 
 @dataclass(frozen=True)

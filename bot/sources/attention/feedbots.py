@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.models import Observation, Post
-from bot.scoring import ScoringConfig, post_weight
+from bot.domain.models import Observation, Post
+from bot.domain.scoring import ScoringConfig, post_weight
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bot.models import Observation, Post
+from bot.domain.models import Observation, Post
 from bot.sources.attention.base import (
     FetchResult,
     Problems,

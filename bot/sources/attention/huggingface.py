@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from bot.ids import parse_arxiv_id
-from bot.models import Observation
+from bot.domain.ids import parse_arxiv_id
+from bot.domain.models import Observation
 from bot.sources.attention.base import FetchResult, Problems, SourceError, count, text_of
 from bot.sources.attention.config import HuggingFaceConfig
 from bot.sources.attention.retry import now_seconds, with_retries

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.scoring import ScoringConfig
+from bot.domain.scoring import ScoringConfig
 from bot.sources.attention import SOURCE_NAMES
 from bot.sources.attention.base import Lookup, Source, SourceReport, run_source
 from bot.sources.attention.config import (

@@ -1,0 +1,101 @@
+"""`hotpapers ingest SOURCE`: one run of a source, the same code the scheduler's jobs use."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.domain.errors import ConfigError
+from bot.sources.attention import SOURCE_NAMES
+
+log = logging.getLogger(__name__)
+
+
+def _arxiv(app: Any, since: date | None, categories: tuple[str, ...]) -> None:
+    """RSS listings (no --since) or a resumable OAI-PMH backfill, within arXiv's rate limit."""
+    from rich.progress import Progress
+
+    from bot.sources.arxiv.config import from_mapping as arxiv_config
+    from bot.sources.arxiv.ingest import run_ingest
+
+    where = f"{app.config.path or 'config'}: [sources.arxiv]"
+    try:
+        cfg = arxiv_config(app.config.sources.get("arxiv", {}), where)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    with Progress(transient=True) as progress:
+        ok, text = run_ingest(app.store, cfg, since=since, categories=categories, progress=progress)
+    click.echo(text)
+    if not ok:
+        raise click.exceptions.Exit(1)
+
+
+def _lookup(app: Any) -> Any:
+    """Unknown papers go to the arXiv source (None when it is not available)."""
+    from bot.sources.attention.ingest import arxiv_lookup_from_config
+
+    try:
+        return arxiv_lookup_from_config(app.store, app.config.sources.get("arxiv", {}))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.argument("source", type=click.Choice([*SOURCE_NAMES, "arxiv"]))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HOTPAPERS_CONFIG",
+    help="TOML config file; [sources.SOURCE] holds the source's settings.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HOTPAPERS_DB",
+    help="SQLite database file (overrides the config).",
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="arxiv only: backfill from DATE.")
+@click.option("--category", "categories", multiple=True, help="arxiv only: a category (repeat).")
+def ingest(
+    source: str,
+    config_path: Path | None,
+    db: Path | None,
+    since: Any,
+    categories: tuple[str, ...],
+) -> None:
+    """Fetch attention from one SOURCE once (twitter, bluesky, mastodon, hackernews,
+    huggingface) or arXiv metadata (arxiv), store it, and print what happened."""
+    from bot.app import build_app
+    from bot.sources.attention.ingest import ingest_source
+
+    try:
+        app = build_app(config_path, db)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        if source == "arxiv":
+            _arxiv(app, since.date() if since else None, categories)
+            return
+        table = app.config.sources.get(source, {})
+        where = str(app.config.path or "config")
+        try:
+            from bot.sources.attention.config import from_mapping
+
+            settings = from_mapping(source, table, where)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        report = ingest_source(
+            app.store, source, settings, _lookup(app), feed_bots=app.config.feed_bots
+        )
+        click.echo(report.summary())
+        for problem in report.problems[:20]:
+            click.echo(f"  skipped {problem}")
+        if not report.ok:
+            raise click.exceptions.Exit(1)
+    finally:
+        app.close()

@@ -1,0 +1,1 @@
+"""Pure values and rules: no store, no services, no I/O."""

@@ -1,0 +1,49 @@
+"""What every platform adapter offers the delivery service: post a digest, find one already posted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.domain.models import Digest
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a digest landed: the platform's message ids (first = the thread's root)."""
+
+    message_ids: tuple[str, ...]
+    thread: str  # the id replies in the digest's thread carry (Slack thread_ts, Discord thread id)
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """Sending failed. `transient` failures are retried; the others pause the subscription."""
+
+    def __init__(self, message: str, *, transient: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+class Publisher(Protocol):
+    """Implemented by each platform adapter; adapters only translate, the core decides."""
+
+    platform: str
+
+    async def publish_digest(self, channel: str, digest: Digest, *, idempotency_key: str) -> Sent:
+        """Post the digest (and its thread of details) to a channel.
+
+        `idempotency_key` is stable for one (channel, digest) pair: adapters attach it where the
+        platform allows (Discord message nonce, Slack message metadata) so a retry after a crash
+        can be recognised by `find_published`.
+        """
+        ...
+
+    async def find_published(self, channel: str, idempotency_key: str) -> Sent | None:
+        """A digest with this key that is already in the channel, if the platform can tell."""
+        ...
+
+    async def notify_admin(self, channel: str, text: str) -> None:
+        """Tell the channel's admins something went wrong (best effort)."""
+        ...

@@ -1,0 +1,1 @@
+"""Use cases on ports: the engine, periods, subscriptions, delivery, ingest, import."""

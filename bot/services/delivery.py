@@ -1,0 +1,477 @@
+"""Delivers subscribed digests: intent first, message ids after, never lost and never doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as _time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.models import Digest
+from bot.ports import DeliveryError, Publisher, Sent
+from bot.services.engine import Engine
+from bot.services.periods import NoListing
+from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.store import Delivery, Store
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+LATE_AFTER = timedelta(minutes=5)
+
+# What one delivery ended as.
+SENT = "sent"  # posted now
+NOTED = "noted"  # no new listing: posted the short note the subscription asked for
+ALREADY_SENT = "already_sent"  # a 'sent' record exists: nothing posted
+RECOVERED = "recovered"  # an intent without message ids was found on the platform: recorded
+IN_PROGRESS = "in_progress"  # the same key is being delivered right now in this process
+SKIPPED = "skipped"  # nothing to post (no new listing, paused, no publisher)
+FAILED = "failed"  # transient failures outlasted the retries; the next run tries again
+PAUSED = "paused"  # a permanent failure: the subscription is paused and the admin told
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    subscription_id: int | None
+    platform: str
+    channel: str
+    status: str
+    key: str = ""
+    listing_date: date | None = None
+    message_ids: tuple[str, ...] = ()
+    thread: str | None = None
+    late: bool = False
+    attempts: int = 0
+    reason: str = ""
+
+    @property
+    def posted(self) -> bool:
+        return self.status in (SENT, NOTED)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Digests per second a platform accepts, per channel and across the platform (None = no cap)."""
+
+    per_channel: float | None = 1.0
+    per_platform: float | None = None
+    channel_burst: int = 1
+    platform_burst: int = 1
+
+
+# Slack: ~1 message/s per channel (chat.postMessage). Discord: 5 messages per 5 s per channel
+# route and 50 requests/s globally. One digest is one root message here; the thread's further
+# messages are the adapter's business (it answers 429s with DeliveryError(retry_after=...)).
+DEFAULT_LIMITS: dict[str, RateLimit] = {
+    "slack": RateLimit(per_channel=1.0),
+    "discord": RateLimit(per_channel=1.0, channel_burst=5, per_platform=45.0, platform_burst=10),
+}
+FALLBACK_LIMIT = RateLimit(per_channel=1.0)
+
+
+class TokenBucket:
+    """An async token bucket: `await acquire()` returns when one more call fits under the rate.
+
+    Reservation-based (the debt is taken before waiting), so concurrent callers queue fairly
+    without a lock: nothing awaits between reading and updating the bucket.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = _time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be > 0")
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(self.burst)
+        self._last = clock()
+
+    def reserve(self) -> float:
+        """Take one token; the seconds to wait before using it."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        self._tokens -= 1.0
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    async def acquire(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            await self._sleep(wait)
+
+
+class DeliveryService:
+    """Turns a subscription and a scheduled time into exactly one posted digest (or none)."""
+
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        publishers: Mapping[str, Publisher],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Sleep | None = None,
+        limits: Mapping[str, RateLimit] | None = None,
+        max_attempts: int = 5,
+        base_delay: float = 2.0,
+        max_delay: float = 300.0,
+        late_after: timedelta = LATE_AFTER,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.publishers = publishers
+        self.subscriptions = SubscriptionStore(store)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.limits = dict(DEFAULT_LIMITS) | dict(limits or {})
+        self.max_attempts = max(1, max_attempts)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.late_after = late_after
+        self._inflight: set[tuple[str, str, str]] = set()
+        self._channel_buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._platform_buckets: dict[str, TokenBucket] = {}
+
+    # -- one channel ---------------------------------------------------------------------------
+
+    async def deliver(
+        self, subscription: Subscription, *, scheduled_for: datetime
+    ) -> DeliveryOutcome:
+        """Deliver the digest of `scheduled_for`'s listing (in the subscription's timezone).
+
+        Never raises an Exception: a failure is an outcome (a process crash is not caught).
+        """
+        return await self._guarded(subscription, scheduled_for, {})
+
+    async def _guarded(
+        self,
+        sub: Subscription,
+        scheduled_for: datetime,
+        digests: dict[tuple[date, str, int], Digest | NoListing],
+    ) -> DeliveryOutcome:
+        try:
+            return await self._deliver(sub, scheduled_for, digests)
+        except Exception as exc:
+            log.exception(
+                "delivering subscription %s to %s/%s failed", sub.id, sub.platform, sub.channel
+            )
+            return DeliveryOutcome(sub.id, sub.platform, sub.channel, FAILED, reason=str(exc))
+
+    async def _deliver(
+        self,
+        sub: Subscription,
+        scheduled_for: datetime,
+        digests: dict[tuple[date, str, int], Digest | NoListing],
+    ) -> DeliveryOutcome:
+        outcome = DeliveryOutcome(sub.id, sub.platform, sub.channel, SKIPPED)
+        publisher = self.publishers.get(sub.platform)
+        if publisher is None:
+            log.warning(
+                "no publisher for platform %s: subscription %s skipped", sub.platform, sub.id
+            )
+            return replace(outcome, reason=f"no adapter for {sub.platform} is running")
+        if sub.status != "active":
+            return replace(outcome, reason="the subscription is paused")
+        zone = ZoneInfo(sub.timezone)
+        if scheduled_for.tzinfo is None:
+            scheduled_for = scheduled_for.replace(tzinfo=UTC)
+        local = scheduled_for.astimezone(zone)
+        day = local.date()
+        cache_key = (day, sub.filter_text, sub.n)
+        if cache_key not in digests:
+            digests[cache_key] = self.engine.digest(
+                on=day, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
+            )
+        found = digests[cache_key]
+        if isinstance(found, NoListing) or not found.items:
+            if sub.on_empty != "note":
+                log.info(
+                    "no new listing for %s on %s: %s/%s skipped",
+                    sub.filter_text or "all categories",
+                    day,
+                    sub.platform,
+                    sub.channel,
+                )
+                return replace(outcome, listing_date=day, reason=f"no new listing on {day}")
+            digest = self._note(sub, day, listed=not isinstance(found, NoListing))
+            kind, key = "note", f"note:{day}:{sub.filter_text or 'all'}:{sub.n}"
+        else:
+            digest = found if sub.abstracts else _without_abstracts(found)
+            kind, key = "digest", f"digest:{found.date or day}:{sub.filter_text or 'all'}:{sub.n}"
+        outcome = replace(outcome, key=key, listing_date=digest.date or day)
+        flight = (sub.platform, sub.channel, key)
+        if flight in self._inflight:
+            return replace(outcome, status=IN_PROGRESS, reason="already being delivered")
+        self._inflight.add(flight)
+        try:
+            return await self._send(publisher, sub, digest, kind, key, local, outcome)
+        finally:
+            self._inflight.discard(flight)
+
+    async def _send(
+        self,
+        publisher: Publisher,
+        sub: Subscription,
+        digest: Digest,
+        kind: str,
+        key: str,
+        local: datetime,
+        outcome: DeliveryOutcome,
+    ) -> DeliveryOutcome:
+        log_ = self.store.deliveries
+        delivery, is_new = log_.begin(
+            sub.platform,
+            sub.channel,
+            key,
+            kind=kind,
+            digest_date=digest.date,
+            filter=sub.filter_text,
+            paper_ids=[item.paper.arxiv_id for item in digest.items],
+        )
+        if not is_new:
+            settled = await self._settle(publisher, delivery, outcome)
+            if settled is not None:
+                return settled
+        now = self.clock()
+        late = now - local > self.late_after
+        if late:
+            digest = replace(digest, notes=(*digest.notes, _late_note(local, now)))
+        result, attempts = await self._publish(publisher, sub, digest, key)
+        outcome = replace(outcome, late=late, attempts=attempts)
+        if isinstance(result, Sent):
+            log_.mark_sent(delivery.id, result.message_ids, result.thread)
+            log.info("delivered %s to %s/%s", key, sub.platform, sub.channel)
+            return replace(
+                outcome,
+                status=NOTED if kind == "note" else SENT,
+                message_ids=result.message_ids,
+                thread=result.thread,
+            )
+        log_.mark_failed(delivery.id, str(result))
+        if result.transient:
+            log.warning(
+                "delivery of %s to %s/%s failed after %d attempts: %s",
+                key,
+                sub.platform,
+                sub.channel,
+                attempts,
+                result,
+            )
+            return replace(outcome, status=FAILED, reason=str(result))
+        await self._pause(publisher, sub, str(result))
+        return replace(outcome, status=PAUSED, reason=str(result))
+
+    async def _settle(
+        self, publisher: Publisher, delivery: Delivery, outcome: DeliveryOutcome
+    ) -> DeliveryOutcome | None:
+        """An existing record: done, recovered from the platform, or None to (re)send."""
+        log_ = self.store.deliveries
+        if delivery.status == "sent":
+            return replace(
+                outcome,
+                status=ALREADY_SENT,
+                message_ids=delivery.message_ids,
+                thread=delivery.thread,
+            )
+        if (
+            delivery.status == "intent"
+            and delivery.message_ids
+            and getattr(publisher, "resumes_threads", False)
+        ):
+            # A thread cut short (X, Bluesky, Mastodon): the publisher continues where it stopped.
+            return None
+        if delivery.status == "intent" and delivery.message_ids:
+            # Some messages were recorded before the crash: the digest is out; finish the record.
+            thread = delivery.thread or delivery.message_ids[0]
+            log_.mark_sent(delivery.id, delivery.message_ids, thread)
+            return replace(
+                outcome, status=RECOVERED, message_ids=delivery.message_ids, thread=thread
+            )
+        # An intent without message ids (a crash between sending and recording) or an earlier
+        # failure (a timeout may still have landed): ask the platform before posting again.
+        try:
+            found = await publisher.find_published(delivery.channel, delivery.key)
+        except Exception as exc:
+            log.warning(
+                "cannot tell whether %s reached %s/%s (%s): not posting now",
+                delivery.key,
+                delivery.platform,
+                delivery.channel,
+                exc,
+            )
+            return replace(outcome, status=FAILED, reason=f"could not check the channel: {exc}")
+        if found is not None and _finishes_found_digests(publisher):
+            log.info(
+                "found %s already in %s/%s: finishing its thread",
+                delivery.key,
+                delivery.platform,
+                delivery.channel,
+            )
+            return None
+        if found is not None:
+            log_.mark_sent(delivery.id, found.message_ids, found.thread)
+            log.info(
+                "found %s already in %s/%s: recorded",
+                delivery.key,
+                delivery.platform,
+                delivery.channel,
+            )
+            return replace(
+                outcome, status=RECOVERED, message_ids=found.message_ids, thread=found.thread
+            )
+        if delivery.status == "failed":
+            log_.retry(delivery.id)
+        return None
+
+    async def _publish(
+        self, publisher: Publisher, sub: Subscription, digest: Digest, key: str
+    ) -> tuple[Sent | DeliveryError, int]:
+        """Publish with bounded retries. Returns what was sent, or the last error."""
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._limit(sub)
+            try:
+                return (
+                    await publisher.publish_digest(sub.channel, digest, idempotency_key=key),
+                    attempt,
+                )
+            except DeliveryError as exc:
+                error = exc
+            except Exception as exc:  # an adapter bug or an untranslated network error
+                log.warning("publishing %s to %s/%s raised %r", key, sub.platform, sub.channel, exc)
+                error = DeliveryError(str(exc) or type(exc).__name__, transient=True)
+            if not error.transient or attempt >= self.max_attempts:
+                return error, attempt
+            if error.retry_after is not None:
+                delay = max(0.0, error.retry_after)
+                if delay > self.max_delay:
+                    return error, attempt
+            else:
+                delay = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+            log.info(
+                "retrying %s to %s/%s in %.1f s (%s)", key, sub.platform, sub.channel, delay, error
+            )
+            await self.sleep(delay)
+            if error.retry_after is None:
+                # A timeout or a 5xx may have landed after all: look before posting again.
+                try:
+                    found = await publisher.find_published(sub.channel, key)
+                except Exception as exc:
+                    log.warning(
+                        "checking %s in %s/%s failed: %s", key, sub.platform, sub.channel, exc
+                    )
+                    return DeliveryError(
+                        f"could not check the channel: {exc}", transient=True
+                    ), attempt
+                if found is not None:
+                    if _finishes_found_digests(publisher):
+                        continue  # publish_digest finds it too, and finishes its thread
+                    return found, attempt
+
+    async def _limit(self, sub: Subscription) -> None:
+        limit = self.limits.get(sub.platform, FALLBACK_LIMIT)
+        if limit.per_platform:
+            bucket = self._platform_buckets.get(sub.platform)
+            if bucket is None:
+                bucket = TokenBucket(limit.per_platform, limit.platform_burst)
+                self._platform_buckets[sub.platform] = bucket
+            await bucket.acquire()
+        if limit.per_channel:
+            channel_key = (sub.platform, sub.channel)
+            channel_bucket = self._channel_buckets.get(channel_key)
+            if channel_bucket is None:
+                channel_bucket = TokenBucket(limit.per_channel, limit.channel_burst)
+                self._channel_buckets[channel_key] = channel_bucket
+            await channel_bucket.acquire()
+
+    async def _pause(self, publisher: Publisher, sub: Subscription, error: str) -> None:
+        if sub.id is not None:
+            self.subscriptions.set_status(sub.id, "paused")
+        log.warning(
+            "subscription %s (%s/%s) paused: posting failed permanently: %s",
+            sub.id,
+            sub.platform,
+            sub.channel,
+            error,
+        )
+        text = (
+            f"I paused this channel's Hot Papers subscription ({sub.describe()}) because posting "
+            f"failed: {error}. Fix the cause (e.g. invite the bot back or give it permission to "
+            f"post), then `subscribe` again to resume."
+        )
+        try:
+            await publisher.notify_admin(sub.channel, text)
+        except Exception as exc:
+            log.warning("could not tell the admins of %s/%s: %s", sub.platform, sub.channel, exc)
+
+    def _note(self, sub: Subscription, day: date, *, listed: bool) -> Digest:
+        what = sub.filter_text or "all categories"
+        if listed:
+            text = f"Nothing in {what} has enough attention in the {day} listing yet."
+        else:
+            text = f"No new arXiv listing for {day:%A} {day}, so no digest today."
+        title = f"{self.engine.settings.title} {day}" + (
+            f" · {sub.filter_text}" if sub.filters else ""
+        )
+        return Digest(
+            title=title,
+            date=day,
+            filter=sub.filters,
+            period=day.isoformat(),
+            notes=(text,),
+            generated_at=self.clock(),
+        )
+
+    # -- many channels ---------------------------------------------------------------------------
+
+    async def fan_out(
+        self,
+        subscriptions: Iterable[Subscription],
+        scheduled_for: datetime,
+        concurrency_per_platform: int = 16,
+    ) -> list[DeliveryOutcome]:
+        """Deliver to many channels concurrently, each platform within its rate limits."""
+        subs = list(subscriptions)
+        gates: dict[str, asyncio.Semaphore] = {}
+        digests: dict[tuple[date, str, int], Digest | NoListing] = {}
+
+        async def one(sub: Subscription) -> DeliveryOutcome:
+            gate = gates.setdefault(
+                sub.platform, asyncio.Semaphore(max(1, concurrency_per_platform))
+            )
+            async with gate:
+                return await self._guarded(sub, scheduled_for, digests)
+
+        return list(await asyncio.gather(*(one(s) for s in subs)))
+
+
+def _late_note(local: datetime, now: datetime) -> str:
+    posted = now.astimezone(local.tzinfo)
+    if posted.date() == local.date():
+        return f"This digest is late (scheduled {local:%H:%M}, posted {posted:%H:%M})."
+    return (
+        f"This digest is late (scheduled {local:%Y-%m-%d %H:%M}, posted {posted:%Y-%m-%d %H:%M})."
+    )
+
+
+def _without_abstracts(digest: Digest) -> Digest:
+    items = tuple(replace(i, paper=replace(i.paper, abstract="")) for i in digest.items)
+    return replace(digest, items=items)
+
+
+def _finishes_found_digests(publisher: Publisher) -> bool:
+    """Whether the publisher's publish_digest looks for the digest first and, when it is there,
+    posts only what its thread lacks (Slack): then a found digest is published "again"."""
+    return bool(getattr(publisher, "finishes_found_digests", False))

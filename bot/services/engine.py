@@ -1,0 +1,373 @@
+"""The one object adapters and the scheduler talk to: commands in, replies and digests out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.commands import grammar as g
+from bot.commands.help import help_text
+from bot.domain.models import Digest, DigestItem, Observation, Paper, Reply, Request
+from bot.domain.taxonomy import CategoryFilter, archives, categories_in
+from bot.render.text import render_digest_text, render_paper_text
+from bot.services.periods import DateRange, NoListing, resolve_period
+from bot.services.rate_limits import RateLimiter
+from bot.store import Ranked, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 25
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    timezone: str = "UTC"
+    title: str = "Hot Papers"
+    min_score: float = 1.0  # a paper needs this much attention to appear in a digest
+    posts_per_item: int = 10
+    command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
+
+
+# Fetches papers by id from arXiv: network only, never the store, so it may run in a worker thread.
+PaperFetch = Callable[[Sequence[str]], Sequence[Paper]]
+SubscriptionHandler = Callable[[g.Command, Request], Reply]
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        settings: EngineSettings | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        paper_fetch: PaperFetch | None = None,
+        subscriptions: SubscriptionHandler | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or EngineSettings()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.paper_fetch = paper_fetch
+        self.subscriptions = subscriptions
+        self.limiter = limiter  # None: no command rate limits (tests, benchmarks, the CLI)
+
+    # -- chat ------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply | None:
+        """Answer one message. None when the message is not for the bot. Never raises.
+
+        An unknown paper is fetched from arXiv right here, blocking: on an event loop use
+        `handle_async`.
+        """
+        limited = self._limited(request)
+        if limited is not None:
+            return limited
+        return self._answer(self._parse(request), request, fetch=True)
+
+    async def handle_async(self, request: Request) -> Reply | None:
+        """`handle` for adapters on an event loop: an unknown paper is fetched from arXiv in a
+        worker thread, so other commands keep being answered meanwhile. Never raises."""
+        limited = self._limited(request)
+        if limited is not None:
+            return limited
+        command = self._parse(request)
+        if (
+            isinstance(command, g.PaperLookup)
+            and self.paper_fetch is not None
+            and not self.store.known_ids([command.arxiv_id])
+        ):
+            try:
+                papers = await asyncio.to_thread(self.paper_fetch, [command.arxiv_id])
+                self.store.upsert_papers(papers)
+            except Exception as exc:
+                log.warning(
+                    "metadata lookup for %s failed: %s", command.arxiv_id, type(exc).__name__
+                )
+        return self._answer(command, request, fetch=False)
+
+    def _limited(self, request: Request) -> Reply | None:
+        return self.limiter.check(request) if self.limiter is not None else None
+
+    @staticmethod
+    def _parse(request: Request) -> g.Command | None:
+        return g.parse_command(
+            request.text, in_thread=request.thread is not None, addressed=request.addressed
+        )
+
+    def _answer(self, command: g.Command | None, request: Request, *, fetch: bool) -> Reply | None:
+        if command is None:
+            return None
+        try:
+            with self.store.time_budget(self.settings.command_seconds):
+                return self._dispatch(command, request, fetch=fetch)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                log.exception("command failed: %r", request.text[:200])
+                return _went_wrong()
+            log.warning(
+                "command cut off after %ss: %r", self.settings.command_seconds, request.text[:200]
+            )
+            return Reply(
+                "That one takes me too long to answer. Narrow it down with a category or a "
+                "shorter period, e.g. `top 5 cs.CV today` or `search diffusion cs.CV this week`.",
+                ok=False,
+            )
+        except Exception:
+            log.exception("command failed: %r", request.text[:200])
+            return _went_wrong()
+
+    def _dispatch(self, command: g.Command, request: Request, *, fetch: bool = True) -> Reply:
+        if isinstance(command, g.Invalid):
+            return Reply(command.message, ok=False)
+        if isinstance(command, g.Help):
+            return Reply(help_text(command.topic))
+        if isinstance(command, g.Categories):
+            return Reply(_categories_text(command.archive))
+        if isinstance(command, g.Top):
+            return self._top(command, request)
+        if isinstance(command, g.Trending):
+            return self._trending(command, request)
+        if isinstance(command, g.PaperLookup):
+            return self._paper(command.arxiv_id, fetch=fetch)
+        if isinstance(command, g.Search):
+            return self._search(command, request)
+        if isinstance(command, g.Details):
+            return self._details(command.item, request)
+        if isinstance(command, g.Subscribe | g.Unsubscribe | g.Subscriptions):
+            if self.subscriptions is None:
+                return Reply("Subscriptions are not available here.", ok=False)
+            return self.subscriptions(command, request)
+        return Reply("I don't know that one. Try `help`.", ok=False)
+
+    def _top(self, command: g.Top, request: Request) -> Reply:
+        result = self.digest(
+            period=command.period,
+            filters=command.filters,
+            n=command.n,
+            timezone=request.timezone,
+        )
+        if isinstance(result, NoListing):
+            return Reply(result.message, ok=False)
+        digest = _with_notes(result, command.notes)
+        return Reply(render_digest_text(digest), digest=digest)
+
+    def _trending(self, command: g.Trending, request: Request) -> Reply:
+        now = self.clock()
+        notes = list(command.notes)
+        until = now
+        latest = self.store.latest_observation_time()
+        if latest is not None and latest < now - timedelta(hours=command.hours):
+            until = latest + timedelta(seconds=1)
+            notes.append(
+                f"Nothing new in the last {command.hours} h; showing the {command.hours} h "
+                f"before the latest attention I have ({latest:%Y-%m-%d %H:%M} UTC)."
+            )
+        since = until - timedelta(hours=command.hours)
+        ranked = self.store.trending(since, until, _union(command.filters), command.n)
+        title = f"Trending papers, last {command.hours} h" + _filter_suffix(command.filters)
+        digest = self._build(
+            title, ranked, command.filters, f"trending {command.hours}h", until.date(), notes
+        )
+        return Reply(render_digest_text(digest), digest=digest)
+
+    def _search(self, command: g.Search, request: Request) -> Reply:
+        start = end = None
+        notes: list[str] = []
+        if command.period is not None:
+            period = resolve_period(command.period, self.store, self._today(request.timezone))
+            if isinstance(period, NoListing):
+                return Reply(period.message, ok=False)
+            start, end, notes = period.start, period.end, list(period.notes)
+        ranked = self.store.search(command.words, _union(command.filters), start, end, command.n)
+        if not ranked:
+            return Reply(
+                f"No papers match “{command.words}”. Try fewer or other words, "
+                f"e.g. `search diffusion video`.",
+                ok=False,
+            )
+        title = f"Search: {command.words}" + _filter_suffix(command.filters)
+        digest = self._build(title, ranked, command.filters, "search", end, notes)
+        return Reply(render_digest_text(digest), digest=digest)
+
+    def _paper(self, arxiv_id: str, *, fetch: bool = True) -> Reply:
+        item = self.paper_item(arxiv_id)
+        if item is None and fetch and self.paper_fetch is not None:
+            try:
+                self.store.upsert_papers(self.paper_fetch([arxiv_id]))
+            except Exception as exc:
+                log.warning("metadata lookup for %s failed: %s", arxiv_id, type(exc).__name__)
+            item = self.paper_item(arxiv_id)
+        if item is None:
+            return Reply(
+                f"I don't know arXiv:{arxiv_id} (yet). Check the id, or try a link like "
+                f"`paper https://arxiv.org/abs/2104.00743`.",
+                ok=False,
+            )
+        return Reply(render_paper_text(item), paper=item)
+
+    def _details(self, number: int, request: Request) -> Reply:
+        if request.thread is None:
+            return Reply("Reply with a number inside a digest's thread, e.g. `3`.", ok=False)
+        delivery = self.store.deliveries.for_thread(
+            request.platform, request.channel, request.thread
+        )
+        if delivery is None:
+            return Reply(
+                "I can't find a digest in this thread. Ask for one with `top 5 today`.", ok=False
+            )
+        ids = self.store.deliveries.items(delivery.id)
+        if not 1 <= number <= len(ids):
+            span = f"`1` to `{len(ids)}`" if ids else "nothing"
+            return Reply(f"That digest has {len(ids)} items; try {span}.", ok=False)
+        item = self.paper_item(ids[number - 1], rank=number)
+        if item is None:
+            return Reply(f"Item {number} is no longer in my store.", ok=False)
+        return Reply(render_paper_text(item), paper=item)
+
+    # -- digests ---------------------------------------------------------------------------
+
+    def digest(
+        self,
+        *,
+        period: g.Period | None = None,
+        on: date | None = None,
+        filters: Sequence[CategoryFilter] = (),
+        n: int = 5,
+        timezone: str | None = None,
+    ) -> Digest | NoListing:
+        """The top papers of a period's listings, for a category filter."""
+        if on is not None:
+            period = g.Period(kind="date", on=on, label=on.isoformat())
+        period = period or g.Period(kind="today")
+        resolved = resolve_period(period, self.store, self._today(timezone))
+        if isinstance(resolved, NoListing):
+            return resolved
+        return self.digest_for_range(resolved, filters, n)
+
+    def digest_for_range(
+        self, period: DateRange, filters: Sequence[CategoryFilter], n: int
+    ) -> Digest:
+        n = max(1, min(n, 1000))
+        ranked = self.store.top(
+            period.start, period.end, _union(filters), n, self.settings.min_score
+        )
+        title = f"{self.settings.title} {period.label}" + _filter_suffix(filters)
+        return self._build(title, ranked, filters, period.label, period.end, list(period.notes))
+
+    def _build(
+        self,
+        title: str,
+        ranked: list[Ranked],
+        filters: Sequence[CategoryFilter],
+        period: str,
+        on: date | None,
+        notes: Iterable[str],
+    ) -> Digest:
+        ids = [r.paper_id for r in ranked]
+        papers = self.store.get_papers(ids)
+        scores = self.store.scores_of(ids)
+        items = []
+        for rank, paper_id in enumerate(ids, start=1):
+            paper = papers.get(paper_id) or Paper(arxiv_id=paper_id, title="")
+            items.append(
+                DigestItem(
+                    rank=rank,
+                    paper=paper,
+                    score=scores[paper_id],
+                    posts=tuple(self.store.top_posts(paper_id, self.settings.posts_per_item)),
+                    measured_at=self.store.measured_at(paper_id),
+                )
+            )
+        return Digest(
+            title=title,
+            date=on,
+            items=tuple(items),
+            filter=tuple(f.label for f in filters),
+            period=period,
+            notes=tuple(notes),
+            generated_at=self.clock(),
+        )
+
+    def paper_item(self, arxiv_id: str, rank: int = 1) -> DigestItem | None:
+        paper = self.store.get_paper(arxiv_id)
+        if paper is None:
+            return None
+        return DigestItem(
+            rank=rank,
+            paper=paper,
+            score=self.store.score_of(arxiv_id),
+            posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
+            measured_at=self.store.measured_at(arxiv_id),
+        )
+
+    # -- deliveries and ingest ---------------------------------------------------------------
+
+    def record_reply(
+        self, request: Request, reply: Reply, message_ids: Sequence[str], thread: str
+    ) -> None:
+        """Remember a digest sent as a reply, so `3` in its thread can be answered later."""
+        if reply.digest is None or not reply.digest.items:
+            return
+        key = f"reply:{thread}:{message_ids[0] if message_ids else ''}"
+        delivery, _ = self.store.deliveries.begin(
+            request.platform,
+            request.channel,
+            key,
+            kind="reply",
+            digest_date=reply.digest.date,
+            filter=" ".join(reply.digest.filter),
+            paper_ids=[i.paper.arxiv_id for i in reply.digest.items],
+        )
+        self.store.deliveries.mark_sent(delivery.id, message_ids, thread)
+
+    def ingest(
+        self, papers: Iterable[Paper] = (), observations: Iterable[Observation] = ()
+    ) -> None:
+        self.store.upsert_papers(papers)
+        self.store.upsert_observations(observations)
+
+    def _today(self, timezone: str | None) -> date:
+        zone = ZoneInfo(timezone or self.settings.timezone)
+        return self.clock().astimezone(zone).date()
+
+
+def _went_wrong() -> Reply:
+    return Reply(
+        "Sorry, something went wrong on my side while answering that. "
+        "Try again, or `help` for examples.",
+        ok=False,
+    )
+
+
+def _union(filters: Sequence[CategoryFilter]) -> frozenset[str] | None:
+    if not filters:
+        return None
+    return frozenset().union(*(f.categories for f in filters))
+
+
+def _filter_suffix(filters: Sequence[CategoryFilter]) -> str:
+    return (" · " + " ".join(f.label for f in filters)) if filters else ""
+
+
+def _with_notes(digest: Digest, notes: Sequence[str]) -> Digest:
+    if not notes:
+        return digest
+    return replace(digest, notes=digest.notes + tuple(notes))
+
+
+def _categories_text(archive: str | None) -> str:
+    if archive is None:
+        lines = ["arXiv archives (use `categories cs` for one archive's categories):"]
+        lines.extend(f"  {aid} — {name}" for aid, name in archives())
+        return "\n".join(lines)
+    cats = categories_in(archive)
+    if not cats:
+        return f"I don't know the archive `{archive}`. Try `categories cs`."
+    lines = [f"Categories in {archive}:"]
+    lines.extend(f"  {cid} — {name}" for cid, name in cats)
+    return "\n".join(lines)

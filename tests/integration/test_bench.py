@@ -1,0 +1,129 @@
+"""The benchmark end to end at --scale small, and the incremental ingest it measures."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.bench.datagen import SCALES, generate_papers
+from bot.cli.bench import bench
+from bot.domain.models import Observation, Post
+from bot.domain.scoring import ScoringConfig
+from bot.store import Store
+
+EXPECTED = {
+    "ingest.per_second",
+    *(f"query.{k}.p{q}" for k in ("top_today", "top_week", "top_date") for q in (50, 99)),
+    *(f"query.{k}.p{q}" for k in ("trending", "paper", "search") for q in (50, 99)),
+    "render.text",
+    "render.markdown",
+    "render.json",
+    "cold_start.ask",
+    "rss.query",
+    "rss.ingest",
+    "size.per_million_observations",
+}
+
+
+def test_small_scale_reports_every_figure_with_its_baseline_and_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    args = ["--scale", "small", "--data-dir", str(tmp_path / "data"), "--json", str(out)]
+    result = CliRunner().invoke(bench, args)
+    assert result.exit_code == 0, result.output
+    assert "top 5 cs.CV today p99" in result.output
+    assert "executemany" in result.output
+    data = json.loads(out.read_text())
+    figures = {f["key"]: f for f in data["figures"]}
+    assert set(figures) >= EXPECTED
+    for key in EXPECTED:
+        figure = figures[key]
+        assert figure["value"] is not None and figure["value"] > 0, key
+        assert figure["baseline"] is not None and figure["baseline"] > 0, key
+        assert figure["ratio"] == pytest.approx(figure["value"] / figure["baseline"]), key
+    assert figures["query.top_today.p99"]["target"] == "<= 5 ms"
+    assert data["info"]["query_failures"]["top_today"] == 0
+    assert "cs.CV" in data["info"]["query_examples"]["top_today"]
+    # The generated store is built once and reused by the next run.
+    built = list((tmp_path / "data").glob("small-*.db"))
+    assert len(built) == 1
+    again = CliRunner().invoke(bench, args)
+    assert again.exit_code == 0, again.output
+    assert list((tmp_path / "data").glob("small-*.db")) == built
+
+
+def test_generated_papers_are_deterministic_and_cs_heavy() -> None:
+    scale = SCALES["small"]
+    first = [p.arxiv_id for p in generate_papers(scale)][:50]
+    assert first == [p.arxiv_id for p in generate_papers(scale)][:50]
+    papers = list(generate_papers(scale))
+    assert len(papers) == scale.papers
+    assert len({p.arxiv_id for p in papers}) == scale.papers
+    recent = papers[-2000:]
+    cs_share = sum(p.primary_category.startswith("cs.") for p in recent) / len(recent)
+    assert 0.3 < cs_share < 0.6
+    first_day, last_day = papers[0].listing_date, papers[-1].listing_date
+    assert first_day is not None and last_day is not None
+    assert first_day.year <= 2010 and last_day.year == 2026
+
+
+def _snapshot(store: Store) -> tuple[list[tuple[object, ...]], ...]:
+    return (
+        sorted(
+            store.conn.execute(
+                "SELECT paper_id, source, posts, accounts, reposts, likes, replies, quotes, "
+                "round(score, 6) FROM attention"
+            )
+        ),
+        sorted(
+            store.conn.execute(
+                "SELECT paper_id, round(score, 6), reposts, likes, posts, accounts "
+                "FROM paper_scores"
+            )
+        ),
+        sorted(
+            store.conn.execute("SELECT category, paper_id, round(score, 6) FROM paper_categories")
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "scoring",
+    [
+        ScoringConfig(excluded_accounts=frozenset({"bot"})),
+        ScoringConfig(reposts_are_posts=True, reach_weighting=True, source_weights={"x": 2.0}),
+    ],
+)
+def test_incremental_ingest_equals_a_full_rescore(scoring: ScoringConfig) -> None:
+    """Upserts that move posts between papers, accounts and kinds keep the aggregates exact."""
+    base = datetime(2021, 4, 5, tzinfo=UTC)
+    for seed in range(60):
+        rng = random.Random(seed)
+        store = Store.memory(scoring)
+        for _ in range(20):
+            store.upsert_observations(
+                Observation(
+                    source=rng.choice(["x", "y"]),
+                    key=f"k{rng.randint(0, 25)}",
+                    arxiv_id=f"2104.0000{rng.randint(1, 4)}",
+                    kind=rng.choice(["post", "post", "post", "aggregate", "embed"]),
+                    observed_at=base + timedelta(hours=rng.randint(0, 50)),
+                    account=rng.choice(["", "a", "b", "c", "bot", "k3"]),
+                    reposts=rng.randint(0, 5),
+                    likes=rng.randint(0, 5),
+                    replies=rng.randint(0, 3),
+                    quotes=rng.randint(0, 2),
+                    followers=rng.choice([None, 10, 5000]),
+                    is_repost=rng.random() < 0.2,
+                    post=Post(source="x", url="https://example.social/p"),
+                )
+                for _ in range(rng.randint(1, 12))
+            )
+        incremental = _snapshot(store)
+        store.rescore_all()
+        assert incremental == _snapshot(store), seed
+        store.close()

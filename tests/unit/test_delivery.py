@@ -1,0 +1,179 @@
+"""Deliveries: one digest per key, across crashes and restarts; weekends; `3` in a digest's thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from adapters.recording import RecordingPublisher, SimulatedCrash
+from bot.domain.models import Request
+from bot.services import delivery as d
+from bot.services.delivery import DeliveryService
+from bot.services.engine import Engine
+from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.store import Store
+from tests.helpers import aggregate, paper
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = date(2021, 4, 5)
+MONDAY_9 = datetime(2021, 4, 5, 9, 0, tzinfo=BERLIN)
+SATURDAY_9 = datetime(2021, 4, 10, 9, 0, tzinfo=BERLIN)
+IDS = ["2104.00001", "2104.00002", "2104.00003", "2104.00004"]
+
+
+def seed(store: Store) -> None:
+    store.upsert_papers([paper(pid, MONDAY, ("cs.CV",)) for pid in IDS])
+    store.upsert_papers([paper("2104.00009", date(2021, 4, 2), ("cs.CV",))])
+    store.upsert_observations(
+        [aggregate(pid, 100 * (i + 1), 10) for i, pid in enumerate(IDS)]
+        + [aggregate("2104.00009", 5, 5)]
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "hotpapers.db"
+    store = Store.open(path)
+    seed(store)
+    store.close()
+    yield path
+
+
+def subscribe(store: Store, **changes: object) -> Subscription:
+    sub = Subscription(
+        platform="slack",
+        channel="C1",
+        filters=("cs.CV",),
+        n=3,
+        at=time(9, 0),
+        timezone="Europe/Berlin",
+        created_at=datetime(2021, 4, 1, tzinfo=UTC),
+    )
+    return SubscriptionStore(store).save(Subscription(**{**sub.__dict__, **changes}))
+
+
+def service(
+    store: Store, publisher: RecordingPublisher, now: datetime, sleeps: list[float] | None = None
+) -> DeliveryService:
+    async def sleep(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    return DeliveryService(
+        store,
+        Engine(store, clock=lambda: now),
+        {publisher.platform: publisher},
+        clock=lambda: now,
+        sleep=sleep,
+    )
+
+
+async def test_the_same_key_twice_posts_once(db: Path) -> None:
+    store = Store.open(db)
+    sub = subscribe(store)
+    slack = RecordingPublisher("slack")
+    delivery = service(store, slack, MONDAY_9)
+
+    together = await delivery.fan_out([sub, sub], MONDAY_9)  # two runs at once
+    later = await delivery.deliver(sub, scheduled_for=MONDAY_9)  # and once more afterwards
+
+    assert [o.status for o in together] == [d.SENT, d.IN_PROGRESS]
+    assert together[0].key == "digest:2021-04-05:cs.CV:3"
+    assert later.status == d.ALREADY_SENT
+    assert len(slack.sent) == 1
+    titles = [item.paper.arxiv_id for item in slack.sent[0].digest.items]
+    assert titles == ["2104.00004", "2104.00003", "2104.00002"]
+
+
+@pytest.mark.parametrize("crash_after_send", [True, False])
+async def test_a_crash_before_recording_never_posts_twice_after_restart(
+    db: Path, crash_after_send: bool
+) -> None:
+    store = Store.open(db)
+    sub = subscribe(store)
+    slack = RecordingPublisher("slack")
+    if crash_after_send:
+        slack.crash_after_send()  # the platform has the digest; the bot dies before recording
+    else:
+        slack.crash_before_send()  # ...or dies after recording the intent, before sending
+    with pytest.raises(SimulatedCrash):
+        await service(store, slack, MONDAY_9).deliver(sub, scheduled_for=MONDAY_9)
+    store.close()
+
+    # Restart: a new process, a new store connection, a new service; the channel is the same.
+    restarted_slack = RecordingPublisher("slack", sent=slack.sent)
+    store = Store.open(db)
+    outcome = await service(store, restarted_slack, MONDAY_9).deliver(sub, scheduled_for=MONDAY_9)
+
+    assert len(restarted_slack.sent) == 1  # exactly one digest in the channel
+    record = store.deliveries.get("slack", "C1", "digest:2021-04-05:cs.CV:3")
+    assert record is not None and record.status == "sent"
+    assert record.message_ids == restarted_slack.sent[0].sent.message_ids
+    assert outcome.status == (d.RECOVERED if crash_after_send else d.SENT)
+
+
+async def test_saturday_gives_no_digest_by_default(db: Path) -> None:
+    store = Store.open(db)
+    slack = RecordingPublisher("slack")
+    default = subscribe(store, days=tuple(range(7)))  # even when asked for every day
+    skipped = await service(store, slack, SATURDAY_9).deliver(default, scheduled_for=SATURDAY_9)
+
+    assert skipped.status == d.SKIPPED
+    assert skipped.reason == "no new listing on 2021-04-10"
+    assert slack.sent == []
+
+    noted = subscribe(store, channel="C2", days=tuple(range(7)), on_empty="note")
+    note = await service(store, slack, SATURDAY_9).deliver(noted, scheduled_for=SATURDAY_9)
+
+    assert note.status == d.NOTED  # unless they asked for a "no new listing" note
+    (posted,) = slack.sent
+    assert posted.digest.items == ()
+    assert posted.digest.notes == (
+        "No new arXiv listing for Saturday 2021-04-10, so no digest today.",
+    )
+
+
+async def test_a_thread_reply_3_days_later_returns_item_3(db: Path) -> None:
+    store = Store.open(db)
+    sub = subscribe(store)
+    slack = RecordingPublisher("slack")
+    late = datetime(2021, 4, 5, 11, 42, tzinfo=BERLIN)
+    sent = await service(store, slack, late).deliver(sub, scheduled_for=MONDAY_9)
+    store.close()
+
+    assert slack.sent[0].digest.notes[-1] == "This digest is late (scheduled 09:00, posted 11:42)."
+    assert sent.thread is not None
+
+    store = Store.open(db)
+    engine = Engine(store, clock=lambda: datetime(2021, 4, 9, 15, tzinfo=UTC))
+    reply = engine.handle(Request("3", channel="C1", platform="slack", thread=sent.thread))
+
+    assert reply is not None and reply.paper is not None
+    assert reply.paper.paper.arxiv_id == "2104.00002"  # item 3 of that digest
+    assert reply.paper.rank == 3
+
+
+async def test_transient_errors_retry_and_permanent_ones_pause(db: Path) -> None:
+    store = Store.open(db)
+    sub = subscribe(store)
+    slack = RecordingPublisher("slack")
+    sleeps: list[float] = []
+    slack.fail_transient(2, retry_after=7.0)
+
+    outcome = await service(store, slack, MONDAY_9, sleeps).deliver(sub, scheduled_for=MONDAY_9)
+
+    assert (outcome.status, outcome.attempts, sleeps, len(slack.sent)) == (d.SENT, 3, [7.0, 7.0], 1)
+
+    gone = subscribe(store, channel="C-gone")
+    slack.fail_permanently("channel_not_found")
+    paused = await service(store, slack, MONDAY_9).deliver(gone, scheduled_for=MONDAY_9)
+
+    assert paused.status == d.PAUSED
+    stored = SubscriptionStore(store).get(gone.id or 0)
+    assert stored is not None and stored.status == "paused"
+    ((channel, text),) = slack.notices
+    assert channel == "C-gone" and "paused" in text and "channel_not_found" in text

@@ -1,19 +1,15 @@
-"""Shared fixtures: where ../shared is, and a fresh store."""
+"""Shared fixtures: where the test data is (all of it inside tests/data, see its SOURCES.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from tests.skip_guard import pytest_runtest_makereport
+
+__all__ = ["ARCHIVE", "DATA", "FIXTURES", "REPO", "TAXONOMY", "pytest_runtest_makereport"]
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-ARCHIVE = SHARED / "data" / "hot-papers-archive"
-FIXTURES = SHARED / "fixtures"
-
-
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the repository")
-    return SHARED
+DATA = REPO / "tests" / "data"
+ARCHIVE = DATA / "archive"
+FIXTURES = DATA / "fixtures"
+TAXONOMY = DATA / "taxonomy" / "arxiv-taxonomy.json"

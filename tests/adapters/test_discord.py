@@ -9,7 +9,6 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -44,6 +43,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine, EngineSettings
 from bot.services.subscriptions import Subscription, SubscriptionService, SubscriptionStore
 from bot.store import Store
+from tests.conftest import ARCHIVE
 from tests.fakes.discord_fake import Call, FakeDiscord
 from tests.helpers import aggregate, paper
 
@@ -53,8 +53,6 @@ EVIL_TITLE = "@everyone look: <@123> [arxiv.org](http://evil.example) **now**"
 IDS = [f"2104.{i:05d}" for i in range(1, 13)]
 ALL_PERMISSIONS = "2147483647"  # the fixture member's: includes Manage Channels
 MEMBER_PERMISSIONS = "68608"  # view, send, read history: no Manage Channels
-
-pytestmark = pytest.mark.usefixtures("shared")
 
 
 def seed(store: Store) -> None:
@@ -833,8 +831,8 @@ def test_plain_replies_are_split_at_2000_and_mentions_neutralised() -> None:
     assert render_text_messages("`top 5` works")[0]["content"] == "`top 5` works"
 
 
-def test_every_archive_post_fits_discords_limits(shared: Path) -> None:
-    posts = sorted((shared / "data" / "hot-papers-archive").glob("*.md"))[:40]
+def test_every_archive_post_fits_discords_limits() -> None:
+    posts = sorted(ARCHIVE.glob("*.md"))[:40]
     assert posts
     for path in posts:
         digest = archive_post_to_digest(parse_archive_post(path.read_text(encoding="utf-8")))

@@ -119,7 +119,7 @@ async def http(engine: Engine, client: Any) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-# -- payloads: the masked samples from ../shared/fixtures/slack, filled in ----------------------
+# -- payloads: the masked samples from tests/data/fixtures/slack, filled in ---------------------
 
 
 def sample(name: str, fallback: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """A fake Discord (gateway websocket + REST API v10) on 127.0.0.1 that records every REST call.
 
-Built from /work/shared/notes/loopback.md: discord.py talks to it after two class attributes are
+Built from the project notes on loopback fakes: discord.py talks to it after two class attributes are
 pointed here (`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`). It answers like Discord where the
 tests need it: messages (with `enforce_nonce` dedup, and no nonce in history), threads started on
 messages (second one -> 400 code 160004), stalled requests, interaction callbacks and follow-ups, command sync,
@@ -21,9 +21,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.conftest import FIXTURES as SHARED_FIXTURES
+from tests.conftest import FIXTURES as DATA_FIXTURES
 
-FIXTURES = SHARED_FIXTURES / "discord"
+FIXTURES = DATA_FIXTURES / "discord"
 
 JSON = dict[str, Any]
 

@@ -410,9 +410,7 @@ DISCORD_CASES = [
 
 
 @pytest.fixture
-async def discord_fake(
-    monkeypatch: pytest.MonkeyPatch, shared: Any
-) -> AsyncIterator[FaultyDiscord]:
+async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FaultyDiscord]:
     fake = FaultyDiscord()
     await fake.start()
     monkeypatch.setattr(discord.http.Route, "BASE", fake.rest_base)

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,7 +251,7 @@ IDS = ["1707.08567", "2202.12139"]
 
 
 @pytest.fixture
-def arxiv(shared: Path) -> Iterator[tuple[FakeArxiv, ArxivClient, FakeClock]]:
+def arxiv() -> Iterator[tuple[FakeArxiv, ArxivClient, FakeClock]]:
     clock = FakeClock()
     limiter = ArxivLimiter(clock=clock, sleep=clock.sleep)
     with FakeArxiv() as fake:

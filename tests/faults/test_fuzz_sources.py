@@ -29,8 +29,6 @@ from tests.fakes.arxiv_fake import (
 )
 from tests.fakes.attention_fakes import data_file
 
-pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared is not beside the repo")
-
 NOW = datetime(2021, 4, 5, 18, 0, tzinfo=UTC)
 FUZZ = settings(
     max_examples=60,
@@ -44,8 +42,6 @@ def _json(path: str) -> Any:
 
 
 def _seeds() -> dict[str, list[Any]]:
-    if not FIXTURES.is_dir():
-        return {}
     thread = _json("bluesky/thread_view_post_with_embed_media.json")["thread"]["post"]
     return {
         "twitter": [
@@ -183,8 +179,6 @@ def test_bluesky_facets_with_any_offsets_never_raise() -> None:
 
 
 def _xml_seeds() -> dict[str, list[bytes]]:
-    if not FIXTURES.is_dir():
-        return {}
     arxiv = FIXTURES / "arxiv"
     return {
         "api": [

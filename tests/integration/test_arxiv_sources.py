@@ -8,7 +8,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,7 +55,7 @@ def limiter(clock: FakeClock) -> ArxivLimiter:
 
 
 @pytest.fixture
-def fake(shared: Path, clock: FakeClock, limiter: ArxivLimiter) -> Iterator[FakeArxiv]:
+def fake(clock: FakeClock, limiter: ArxivLimiter) -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
         server.clock = clock
         server.limiter_busy = lambda: limiter.busy
@@ -143,7 +142,7 @@ def test_old_format_recorded_answer_is_cleaned(
     assert "\n" not in paper.abstract and paper.version == 2
 
 
-def test_recorded_two_id_answer_drops_the_invalid_id(shared: Path) -> None:
+def test_recorded_two_id_answer_drops_the_invalid_id() -> None:
     page = parse_api_feed(
         fixture_path("id_0808.05394_1707.08567_s0_m100_42e5aa0ec3af.atom.xml").read_bytes()
     )

@@ -1,6 +1,6 @@
 """Attention sources through their real client libraries against fakes on 127.0.0.1.
 
-Recorded payloads come from ../shared/fixtures; tests/data/attention/ holds payloads in the same
+Recorded payloads come from tests/data/fixtures; tests/data/attention/ holds payloads in the same
 formats that carry arXiv links (see tests/data/attention/README.md for which are derived).
 """
 
@@ -211,7 +211,7 @@ def test_twitter_refreshes_counters_of_young_posts() -> None:
     assert store.score_of(A).total == 230 + 10
 
 
-def test_twitter_recorded_pages_parse(shared: Path) -> None:
+def test_twitter_recorded_pages_parse() -> None:
     recorded = json.loads(
         (FIXTURES / "twitter/test_client_search_recent_tweets.body.json").read_text()
     )
@@ -224,7 +224,7 @@ def test_twitter_recorded_pages_parse(shared: Path) -> None:
     assert by_repost[False].account == "bibaigna96" and by_repost[False].reposts == 1
 
 
-def test_twitter_recorded_search_through_tweepy(shared: Path) -> None:
+def test_twitter_recorded_search_through_tweepy() -> None:
     store = Store.memory()
     recorded = (FIXTURES / "twitter/test_client_search_recent_tweets.body.json").read_bytes()
     with serve() as fake:
@@ -351,7 +351,7 @@ def test_bluesky_truncated_page_fails_the_run() -> None:
     assert store.count("observations") == 0
 
 
-def test_bluesky_recorded_jetstream_facets(shared: Path) -> None:
+def test_bluesky_recorded_jetstream_facets() -> None:
     lines = (FIXTURES / "bluesky/expected_v1.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line).get("commit", {}).get("record", {}) for line in lines]
     linked = [r for r in records if facet_links(r)]
@@ -366,7 +366,7 @@ def test_bluesky_recorded_jetstream_facets(shared: Path) -> None:
     assert expanded[len("https://denikn.cz/2113523") :] == czech["text"][len("denikn.cz/2113523") :]
 
 
-def test_bluesky_recorded_post_view_is_parsed_and_ignored(shared: Path) -> None:
+def test_bluesky_recorded_post_view_is_parsed_and_ignored() -> None:
     recorded = json.loads((FIXTURES / "bluesky/thread_view_post_with_embed_media.json").read_text())
     found, cursor, problems = parse_search({"posts": [recorded["thread"]["post"]]})
     assert (found, cursor, problems) == ([], None, [])

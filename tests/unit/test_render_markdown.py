@@ -15,7 +15,7 @@ from bot.domain.models import Digest, DigestItem, Paper, Post, Score, SourceScor
 from bot.render.markdown import render_markdown
 from tests.conftest import ARCHIVE
 
-ARCHIVE_FILES = sorted(ARCHIVE.glob("*.md")) if ARCHIVE.is_dir() else []
+ARCHIVE_FILES = sorted(ARCHIVE.glob("*.md"))
 # 2020-06-29 alone has two blank lines (not one) between the front matter and the first paper.
 # A Digest has nowhere to keep that accident, so only that blank line is normalised.
 EXTRA_BLANK_AFTER_FRONT_MATTER = re.compile(r"\n---\n\n\n+(?=# )")
@@ -51,7 +51,7 @@ def digest_from(post: ArchivePost) -> Digest:
     )
 
 
-def test_golden_2021_04_05(shared: Path) -> None:
+def test_golden_2021_04_05() -> None:
     text = (ARCHIVE / "2021-04-05---Hot-Papers.md").read_text(encoding="utf-8")
     assert render_markdown(digest_from(parse_archive_post(text))) == text
 
@@ -67,7 +67,7 @@ def test_every_archive_post_round_trips(path: Path) -> None:
         assert rendered == text
 
 
-def test_product_helper_builds_the_same_digest_markdown(shared: Path) -> None:
+def test_product_helper_builds_the_same_digest_markdown() -> None:
     text = (ARCHIVE / "2021-04-05---Hot-Papers.md").read_text(encoding="utf-8")
     assert render_markdown(archive_post_to_digest(parse_archive_post(text))) == text
 

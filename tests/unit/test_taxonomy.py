@@ -17,7 +17,7 @@ from bot.domain.taxonomy import (
     resolve_filter,
     suggest,
 )
-from tests.conftest import SHARED
+from tests.conftest import TAXONOMY
 
 
 @pytest.mark.parametrize(
@@ -155,8 +155,8 @@ def test_listings_of_active_archives_and_categories() -> None:
     assert {"hep-th", "math", "cmp-lg", "solv-int"} <= archive_ids()
 
 
-def test_shipped_data_matches_the_shared_taxonomy(shared: object) -> None:
-    source = json.loads((SHARED / "data" / "arxiv-taxonomy.json").read_text(encoding="utf-8"))
+def test_shipped_data_matches_the_shared_taxonomy() -> None:
+    source = json.loads(TAXONOMY.read_text(encoding="utf-8"))
     for cat, info in source["categories"].items():
         if cat.startswith(("test", "bad-arch")):
             continue

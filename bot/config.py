@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import math
 import os
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +21,12 @@ if TYPE_CHECKING:
     from bot.sources.attention.feedbots import FeedBotRule
 
 KNOWN_SECTIONS = {"bot", "digest", "scoring", "schedule", "sources", "adapters", "subscriptions"}
+MAX_BYTES = 1024 * 1024  # a config is a few kB; anything bigger is the wrong file
+MAX_DEPTH = 16  # tables and arrays nested deeper than this are not a config
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# the `source` of observations: the archive import, its non-X links, and the attention sources
+WEIGHT_SOURCES = ("archive", "web", "twitter", "bluesky", "mastodon", "hackernews", "huggingface")
+MAX_WEIGHT = 1000.0
 
 
 @dataclass(frozen=True)
@@ -60,24 +70,99 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     path = Path(path)
+    data = parse_toml(read_text(path), path)
+    return parse_config(data, path)
+
+
+def read_text(path: Path) -> str:
+    """The file's text, if it is a regular UTF-8 file of at most MAX_BYTES (never /dev/zero)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: not a regular file (a config is a TOML text file)")
+        if info.st_size > MAX_BYTES:
+            raise ConfigError(
+                f"{path}: too big for a config ({info.st_size:,} bytes; at most 1 MB)"
+            )
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it: {exc.strerror}") from None
-    return parse_config(data, path)
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path}: too big for a config (more than 1 MB)")
+    return decode(raw, path)
+
+
+def decode(raw: bytes, path: Path) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ConfigError(f"{path}: not a UTF-8 text file (it is UTF-16: save it as UTF-8)")
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in raw:
+        raise ConfigError(f"{path}: not a UTF-8 text file (it holds NUL bytes: a binary file?)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not a UTF-8 text file (line {line}: byte {raw[exc.start]:#04x}; save it as UTF-8)"
+        ) from None
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a config: arrays or tables nested too deeply") from None
+    _check_values(data, (), str(path), 0)
+    return data
+
+
+def _check_values(value: Any, at: tuple[str | int, ...], where: str, depth: int) -> None:
+    """Every number finite, nothing nested deeper than MAX_DEPTH (errors name section and key)."""
+    if depth > MAX_DEPTH:
+        raise ConfigError(f"{where}: {_place(at)}: nested too deeply")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {_place(at)}: expected a finite number, got {value!r}")
+    items: Iterable[tuple[str | int, Any]] = ()
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        _check_values(item, (*at, key), where, depth + 1)
+
+
+def _place(at: tuple[str | int, ...]) -> str:
+    """`[section.sub] key`, or `[[subscriptions]] #2 key`, for a path of keys and indexes."""
+    names = [str(k) for k in at if isinstance(k, str)]
+    if at[:1] == ("subscriptions",) and len(at) >= 2 and isinstance(at[1], int):
+        rest = " ".join(str(k) for k in at[2:] if isinstance(k, str))
+        return f"[[subscriptions]] #{at[1] + 1} {rest}".rstrip()
+    if len(names) <= 1:
+        return f"[{names[0]}]" if names else "[?]"
+    return f"[{'.'.join(names[:-1])}] {names[-1]}"
+
+
+def did_you_mean(word: str, known: Iterable[str], template: str = "'{}'") -> str:
+    """ "; did you mean 'x'?" for the closest known name, or "; known: a, b, c"."""
+    names = sorted(set(known))
+    lowered = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {template.format(lowered[close[0]])}?"
+    return f"; known: {', '.join(names)}"
 
 
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     where = str(path)
     for section in data:
         if section not in KNOWN_SECTIONS:
-            raise ConfigError(
-                f"{where}: unknown section [{section}]; known: {', '.join(sorted(KNOWN_SECTIONS))}"
-            )
+            hint = did_you_mean(section, KNOWN_SECTIONS, "[{}]")
+            raise ConfigError(f"{where}: unknown section [{section}]{hint}")
     bot = _table(
         data,
         "bot",
@@ -114,7 +199,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"{where}: [bot] timezone: unknown timezone {timezone!r} (e.g. 'Europe/Berlin')"
+            f"{where}: [bot] timezone: unknown timezone {timezone!r}{_zone_hint(timezone)}"
         ) from None
     database = bot.get("database")
     db_path = None
@@ -122,11 +207,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         if not isinstance(database, str) or not database:
             raise ConfigError(f"{where}: [bot] database: expected a file path")
         db_path = (path.parent / Path(database).expanduser()).resolve()
-    weights = scoring.get("weights", {})
-    if not isinstance(weights, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in weights.values()
-    ):
-        raise ConfigError(f"{where}: [scoring] weights: expected a table of source = number >= 0")
+    weights = _weights(scoring.get("weights", {}), where)
     excluded = frozenset(
         a.lower().lstrip("@")
         for key in ("blocklist", "own_accounts")
@@ -140,12 +221,12 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         path=path,
         database=db_path,
         timezone=timezone,
-        log_level=_str(bot, "log_level", "INFO", where, "bot").upper(),
+        log_level=_log_level(bot, where),
         digest_title=_str(digest, "title", "Hot Papers", where, "digest"),
         digest_top=top,
-        min_score=float(_number(digest, "min_score", 1.0, where, "digest")),
+        min_score=_number(digest, "min_score", 1.0, where, "digest", 1e9),
         scoring=ScoringConfig(
-            source_weights={str(k): float(v) for k, v in weights.items()},
+            source_weights=weights,
             one_post_per_account=_bool(scoring, "one_post_per_account", True, where, "scoring"),
             reposts_are_posts=_bool(scoring, "reposts_are_posts", False, where, "scoring"),
             excluded_accounts=excluded,
@@ -156,7 +237,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             max_links_per_day=_int(
                 scoring, "feed_bot_links_per_day", 20, where, "scoring", 1, 100_000
             ),
-            weight=_number(scoring, "feed_bot_weight", 0.25, where, "scoring"),
+            weight=_number(scoring, "feed_bot_weight", 0.25, where, "scoring", 1.0),
         ),
         misfire_grace_seconds=_int(
             schedule, "misfire_grace_seconds", 3600, where, "schedule", 0, 7 * 86400
@@ -167,7 +248,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         commands_per_channel_per_minute=_int(
             bot, "commands_per_channel_per_minute", 30, where, "bot", 0, 10_000
         ),
-        command_seconds=float(_number(bot, "command_seconds", 5.0, where, "bot")),
+        command_seconds=_number(bot, "command_seconds", 5.0, where, "bot", 3600.0),
         sources=_subtables(data, "sources", where),
         adapters=_subtables(data, "adapters", where),
         subscriptions=tuple(subscriptions),
@@ -180,9 +261,7 @@ def _table(data: Mapping[str, Any], name: str, where: str, keys: set[str]) -> di
         raise ConfigError(f"{where}: [{name}] must be a table")
     for key in table:
         if key not in keys:
-            raise ConfigError(
-                f"{where}: [{name}] unknown key {key!r}; known: {', '.join(sorted(keys))}"
-            )
+            raise ConfigError(f"{where}: [{name}] {key}: unknown key{did_you_mean(key, keys)}")
     return table
 
 
@@ -207,11 +286,51 @@ def _bool(table: Mapping[str, Any], key: str, default: bool, where: str, section
     return value
 
 
-def _number(table: Mapping[str, Any], key: str, default: float, where: str, section: str) -> float:
+def _number(
+    table: Mapping[str, Any], key: str, default: float, where: str, section: str, hi: float
+) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(f"{where}: [{section}] {key}: expected a number >= 0, got {value!r}")
+    if not _is_number(value) or not 0 <= value <= hi:
+        raise ConfigError(
+            f"{where}: [{section}] {key}: expected a number from 0 to {hi:g}, got {value!r}"
+        )
     return float(value)
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _weights(weights: Any, where: str) -> dict[str, float]:
+    if not isinstance(weights, dict):
+        raise ConfigError(f"{where}: [scoring] weights: expected a table of source = number")
+    for source, value in weights.items():
+        if source not in WEIGHT_SOURCES:
+            hint = did_you_mean(source, WEIGHT_SOURCES)
+            raise ConfigError(f"{where}: [scoring.weights] {source}: unknown source{hint}")
+        if not _is_number(value) or not 0 <= value <= MAX_WEIGHT:
+            raise ConfigError(
+                f"{where}: [scoring.weights] {source}: expected a number from 0 to "
+                f"{MAX_WEIGHT:g}, got {value!r}"
+            )
+    return {str(k): float(v) for k, v in weights.items()}
+
+
+def _log_level(bot: Mapping[str, Any], where: str) -> str:
+    value = _str(bot, "log_level", "INFO", where, "bot")
+    if value.upper() not in LOG_LEVELS:
+        hint = did_you_mean(value.upper(), LOG_LEVELS)
+        raise ConfigError(f"{where}: [bot] log_level: unknown level {value!r}{hint}")
+    return value.upper()
+
+
+def _zone_hint(name: str) -> str:
+    from zoneinfo import available_timezones
+
+    hint = did_you_mean(name, available_timezones())
+    return hint if hint.startswith("; did") else " (e.g. 'Europe/Berlin')"
 
 
 def _int(

@@ -71,12 +71,14 @@ def ingest(
     """Fetch attention from one SOURCE once (twitter, bluesky, mastodon, hackernews,
     huggingface) or arXiv metadata (arxiv), store it, and print what happened."""
     from bot.app import build_app
+    from bot.logs import configure_logging
     from bot.sources.attention.ingest import ingest_source
 
     try:
         app = build_app(config_path, db)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    configure_logging(app.config)  # [bot] log_level (-v wins), the config's secrets redacted
     try:
         if source == "arxiv":
             _arxiv(app, since.date() if since else None, categories)

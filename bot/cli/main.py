@@ -14,6 +14,7 @@ from bot.domain.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,24 +38,49 @@ def common_options(func: F) -> F:
     return func
 
 
+class ConfigProblems(click.ClickException):
+    """A config error: one `Error: ...` line per problem (file, section, key), exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        for line in self.message.splitlines():
+            click.echo(f"Error: {line}", err=True)
+
+
 def _app(config_path: Path | None, db: Path | None) -> App:
     from bot.app import build_app
+    from bot.logs import configure_logging
 
     try:
-        return build_app(config_path, db)
+        app = build_app(config_path, db)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigProblems(str(exc)) from None
+    configure_logging(app.config)
+    return app
+
+
+def checked_config(config_path: Path | None) -> Config:
+    """The config as `run` needs it: read, logging set up (level, secrets redacted), validated."""
+    from bot.config import load_config
+    from bot.config_check import validate
+    from bot.logs import configure_logging
+
+    try:
+        config = load_config(config_path)
+        configure_logging(config)
+        validate(config)
+    except ConfigError as exc:
+        raise ConfigProblems(str(exc)) from None
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hotpapers")
-@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.option("-v", "--verbose", is_flag=True, help="Log more (DEBUG, whatever the config says).")
 def cli(verbose: bool) -> None:
     """hotpapers: the arXiv papers people are talking about, ranked by attention."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure_cli
+
+    configure_cli(verbose)
 
 
 @cli.command()
@@ -65,13 +91,14 @@ def run(config_path: Path | None, db: Path | None) -> None:
 
     from bot.runtime import run_bot
 
+    checked_config(config_path)  # what doctor checks, before anything is created
     app = _app(config_path, db)
     try:
         asyncio.run(run_bot(app, sys.stdin, interactive=sys.stdin.isatty()))
     except KeyboardInterrupt:
         pass
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigProblems(str(exc)) from None
     finally:
         app.close()
 
@@ -191,41 +218,32 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @cli.command()
 @common_options
 def doctor(config_path: Path | None, db: Path | None) -> None:
-    """Check the config, the secrets it names, and the database."""
-    from bot.app import database_path
+    """Check what `run` checks (config, extras, secrets of the mode) and the database; creates
+    nothing; exits 1 on any problem."""
+    import os
+
+    from bot.cli.doctor import database_report
     from bot.config import load_config
-    from bot.store import Store
+    from bot.config_check import check
+    from bot.logs import configure_logging
 
     try:
         config = load_config(config_path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigProblems(str(exc)) from None
+    configure_logging(config)
     click.echo(f"config: {config.path or 'none (console on the bundled sample)'}")
-    path = database_path(config, db)
-    store = Store.open(path, config.scoring)
-    try:
-        latest = store.latest_listing_date()
-        click.echo(
-            f"database: {path} ({store.count('papers'):,} papers, "
-            f"{store.count('observations'):,} observations, latest listing {latest or 'none'})"
-        )
-        integrity = store.conn.execute("PRAGMA quick_check").fetchone()[0]
-        click.echo(f"integrity: {integrity}")
-    finally:
-        store.close()
-    missing = False
-    for kind, tables in (("adapter", config.adapters), ("source", config.sources)):
-        for name, table in tables.items():
-            for key, variable in table.items():
-                if key.endswith("_env"):
-                    import os
-
-                    present = bool(os.environ.get(str(variable)))
-                    missing |= not present
-                    state = "set" if present else "MISSING"
-                    click.echo(f"{kind} {name}: ${variable} {state}")
-    if missing:
-        sys.exit(1)
+    checked = check(config, os.environ)
+    for secret in checked.secrets:
+        present = bool((os.environ.get(secret.variable) or "").strip())
+        state = "set" if present else ("MISSING" if secret.required else "not set (optional)")
+        click.echo(f"{secret.owner}: ${secret.variable} {state}")
+    line, problem = database_report(config, db)
+    click.echo(line)
+    problems = [*checked.problems, *([problem] if problem else [])]
+    if problems:
+        raise ConfigProblems("\n".join(problems))
+    click.echo("ok: `hotpapers run` would start with this config")
 
 
 def _zone(tz: str | None) -> str | None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 def subscriptions(config_path: Path | None, db: Path | None, as_json: bool) -> None:
     """List the subscriptions: channel, categories, N, time, timezone, days, status, next run."""
     from bot.app import build_app
+    from bot.logs import configure_logging
     from bot.scheduler import cron_trigger
     from bot.services.subscriptions import SubscriptionService
 
@@ -42,6 +43,7 @@ def subscriptions(config_path: Path | None, db: Path | None, as_json: bool) -> N
         app = build_app(config_path, db)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    configure_logging(app.config)  # [bot] log_level (-v wins), the config's secrets redacted
     try:
         service = SubscriptionService(app.store, default_timezone=app.config.timezone)
         if app.config.subscriptions:

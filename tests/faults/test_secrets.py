@@ -223,3 +223,94 @@ def test_run_with_slack_refusing_a_token_stops_and_names_the_variable_not_the_va
     assert "Traceback" not in output
     assert any(c.method == refused for c in slack_refusing_auth.calls)
     assert_no_secret(result, caplog, db)
+
+
+# -- the whole process at -v: third-party loggers (requests_oauthlib) included --------------------
+
+X_SECRETS = {
+    "X_API_KEY": "SECRETXKEY-9f8e7d",
+    "X_API_SECRET": "SECRETXSECRET-6c5b4a",
+    "X_ACCESS_TOKEN": "1580000000000000001-SECRETXTOKEN-3d2c",
+    "X_ACCESS_SECRET": "SECRETXACCESS-1b0a9f",
+}
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_bot(args: list[str], env: dict[str, str], tmp_path: Path) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    full = {
+        **os.environ,
+        **env,
+        "PYTHONPATH": str(REPO),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    for name in ("HOTPAPERS_CONFIG", "HOTPAPERS_DB"):
+        full.pop(name, None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=full,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_run_at_verbose_with_x_never_logs_the_x_keys(tmp_path: Path) -> None:
+    """`hotpapers -v run` with [adapters.x]: the mention poll signs its requests with OAuth 1.0a;
+    requests_oauthlib's debug lines used to carry client_key and resource_owner_key."""
+    import signal
+
+    from tests.fakes.attention_fakes import serve
+    from tests.fakes.social_fakes import BOT_X_ID, XMentionsFake
+
+    with serve() as fake:
+        XMentionsFake().install(fake)
+        config = write_config(
+            tmp_path / "x.toml",
+            f'database = "{tmp_path / "bot.db"}"\n[adapters.x]\nbase_url = "{fake.url}"\n',
+        )
+        bot = start_bot(["-v", "run", "--config", str(config)], X_SECRETS, tmp_path)
+        try:
+            for _ in range(1200):  # until the first poll has asked for the mentions (or it died)
+                if fake.requests(f"/2/users/{BOT_X_ID}/mentions") or bot.poll() is not None:
+                    break
+                threading.Event().wait(0.05)
+            assert fake.requests(f"/2/users/{BOT_X_ID}/mentions"), "the bot never polled"
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            out, err = bot.communicate(timeout=60)
+    assert "DEBUG" in err  # -v: debug lines were written (and the signing ones among them)
+    for name, value in X_SECRETS.items():
+        assert value not in out + err, f"${name} leaked into the output"
+        assert value not in db_text(tmp_path / "bot.db"), f"${name} leaked into the database"
+
+
+@pytest.mark.parametrize(
+    ("level", "verbose", "shown", "hidden"),
+    [
+        ("INFO", False, " INFO bot.scheduler: scheduler started", " DEBUG "),
+        ("WARNING", False, None, " INFO "),
+        ("WARNING", True, " DEBUG ", None),  # -v wins over the config
+    ],
+)
+def test_the_configured_log_level_is_applied(
+    tmp_path: Path, level: str, verbose: bool, shown: str | None, hidden: str | None
+) -> None:
+    config = write_config(
+        tmp_path / "bot.toml",
+        f'log_level = "{level}"\ndatabase = "{tmp_path / "bot.db"}"\n[adapters.console]\n',
+    )
+    args = ["-v"] if verbose else []
+    bot = start_bot([*args, "run", "--config", str(config)], {}, tmp_path)
+    out, err = bot.communicate("help\n", timeout=120)
+    assert bot.returncode == 0, err
+    assert "top" in out  # the console answered
+    if shown:
+        assert shown in err
+    if hidden:
+        assert hidden not in err

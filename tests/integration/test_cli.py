@@ -97,7 +97,9 @@ def test_doctor_reports_missing_secrets_without_values(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "$HP_TEST_SLACK_TOKEN MISSING" in result.output
     result = CliRunner().invoke(
-        cli, ["doctor", "--config", str(config)], env={"HP_TEST_SLACK_TOKEN": "xoxb-secret-value"}
+        cli,
+        ["doctor", "--config", str(config)],
+        env={"HP_TEST_SLACK_TOKEN": "xoxb-secret-value", "SLACK_APP_TOKEN": "xapp-value"},
     )
     assert result.exit_code == 0, result.output
     assert "$HP_TEST_SLACK_TOKEN set" in result.output

@@ -1,0 +1,44 @@
+"""`hotpapers doctor`'s look at the database: never creates one, a damaged one is a problem."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.config import Config
+
+
+def database_report(config: Config, db: Path | None) -> tuple[str, str | None]:
+    """(the line to show, the problem or None). A missing database is fine: `run` creates it."""
+    from bot.app import database_path
+
+    if db is None and config.database is None and config.is_default:
+        return (
+            "database: the bundled sample (unpacked into the user cache folder on first use)",
+            None,
+        )
+    path = database_path(config, db)
+    if not path.exists():
+        return f"database: {path} (not created yet; `hotpapers run` creates it)", None
+    if not path.is_file():
+        return f"database: {path}", f"database {path}: not a file"
+    from bot.store import Store
+
+    try:
+        store = Store.open(path, config.scoring)
+    except sqlite3.Error as exc:
+        return f"database: {path}", f"database {path}: cannot open it: {exc}"
+    try:
+        integrity = store.conn.execute("PRAGMA quick_check").fetchone()[0]
+        if integrity != "ok":
+            return f"database: {path}", f"database {path}: damaged: {integrity.splitlines()[0]}"
+        latest = store.latest_listing_date()
+        line = (
+            f"database: {path} ({store.count('papers'):,} papers, "
+            f"{store.count('observations'):,} observations, latest listing {latest or 'none'})"
+        )
+        return line, None
+    except sqlite3.Error as exc:
+        return f"database: {path}", f"database {path}: damaged: {exc}"
+    finally:
+        store.close()

@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.daily import previous_fire
 from bot.domain.models import Digest
 from bot.ports import DeliveryError, Publisher, Sent
 from bot.services.engine import Engine
-from bot.services.periods import NoListing
+from bot.services.periods import NoListing, due_listing
 from bot.services.subscriptions import Subscription, SubscriptionStore
 from bot.store import Delivery, Store
 
@@ -148,7 +149,8 @@ class DeliveryService:
     async def deliver(
         self, subscription: Subscription, *, scheduled_for: datetime
     ) -> DeliveryOutcome:
-        """Deliver the digest of `scheduled_for`'s listing (in the subscription's timezone).
+        """Deliver the run at `scheduled_for`: the newest listing out by then that the channel
+        has not had yet (bot.services.periods.due_listing), or nothing / the empty-day note.
 
         Never raises an Exception: a failure is an outcome (a process crash is not caught).
         """
@@ -188,12 +190,20 @@ class DeliveryService:
             scheduled_for = scheduled_for.replace(tzinfo=UTC)
         local = scheduled_for.astimezone(zone)
         day = local.date()
-        cache_key = (day, sub.filter_text, sub.n)
-        if cache_key not in digests:
-            digests[cache_key] = self.engine.digest(
-                on=day, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
-            )
-        found = digests[cache_key]
+        listing = due_listing(
+            self.store,
+            at=scheduled_for,
+            since=previous_fire(sub.run_days, sub.at, zone, scheduled_for),
+            last_had=self.store.deliveries.last_listing(sub.platform, sub.channel, sub.filter_text),
+        )
+        found: Digest | NoListing = NoListing(f"no new listing on {day}")
+        if listing is not None:
+            cache_key = (listing, sub.filter_text, sub.n)
+            if cache_key not in digests:
+                digests[cache_key] = self.engine.digest(
+                    on=listing, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
+                )
+            found = digests[cache_key]
         if isinstance(found, NoListing) or not found.items:
             if sub.on_empty != "note":
                 log.info(
@@ -204,7 +214,7 @@ class DeliveryService:
                     sub.channel,
                 )
                 return replace(outcome, listing_date=day, reason=f"no new listing on {day}")
-            digest = self._note(sub, day, listed=not isinstance(found, NoListing))
+            digest = self._note(sub, day, listing if not isinstance(found, NoListing) else None)
             kind, key = "note", f"note:{day}:{sub.filter_text or 'all'}:{sub.n}"
         else:
             digest = found if sub.abstracts else _without_abstracts(found)
@@ -416,10 +426,10 @@ class DeliveryService:
         except Exception as exc:
             log.warning("could not tell the admins of %s/%s: %s", sub.platform, sub.channel, exc)
 
-    def _note(self, sub: Subscription, day: date, *, listed: bool) -> Digest:
+    def _note(self, sub: Subscription, day: date, listing: date | None) -> Digest:
         what = sub.filter_text or "all categories"
-        if listed:
-            text = f"Nothing in {what} has enough attention in the {day} listing yet."
+        if listing is not None:
+            text = f"Nothing in {what} has enough attention in the {listing} listing yet."
         else:
             text = f"No new arXiv listing for {day:%A} {day}, so no digest today."
         title = f"{self.engine.settings.title} {day}" + (

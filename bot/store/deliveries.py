@@ -148,6 +148,15 @@ class DeliveryLog:
         ).fetchone()
         return _delivery(row) if row else None
 
+    def last_listing(self, platform: str, channel: str, filter: str) -> date | None:
+        """The newest listing whose digest (for this filter) this channel has been sent."""
+        row = self.conn.execute(
+            "SELECT max(digest_date) FROM deliveries WHERE platform = ? AND channel = ? "
+            "AND filter = ? AND kind = 'digest' AND status = 'sent'",
+            (platform, channel, filter),
+        ).fetchone()
+        return parse_date(row[0]) if row else None
+
     def pending(self) -> list[Delivery]:
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM deliveries WHERE status = 'intent' ORDER BY id"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.daily import previous_fire
 from bot.domain.models import Digest
 from bot.ports import DeliveryError, Publisher, Sent
+from bot.services.claims import DEFAULT_LEASE, DEFAULT_POLL, Claims
 from bot.services.engine import Engine
 from bot.services.periods import NoListing, due_listing
 from bot.services.subscriptions import Subscription, SubscriptionStore
@@ -29,7 +30,7 @@ SENT = "sent"  # posted now
 NOTED = "noted"  # no new listing: posted the short note the subscription asked for
 ALREADY_SENT = "already_sent"  # a 'sent' record exists: nothing posted
 RECOVERED = "recovered"  # an intent without message ids was found on the platform: recorded
-IN_PROGRESS = "in_progress"  # the same key is being delivered right now in this process
+IN_PROGRESS = "in_progress"  # the same key is being delivered right now (here or elsewhere)
 SKIPPED = "skipped"  # nothing to post (no new listing, paused, no publisher)
 FAILED = "failed"  # transient failures outlasted the retries; the next run tries again
 PAUSED = "paused"  # a permanent failure: the subscription is paused and the admin told
@@ -128,6 +129,9 @@ class DeliveryService:
         base_delay: float = 2.0,
         max_delay: float = 300.0,
         late_after: timedelta = LATE_AFTER,
+        lease: timedelta = DEFAULT_LEASE,
+        claim_poll: float = DEFAULT_POLL,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -140,6 +144,8 @@ class DeliveryService:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.late_after = late_after
+        # Deliveries are claimed in the store before sending: see bot.services.claims.
+        self.claims = Claims(self.clock, self.sleep, lease=lease, poll=claim_poll, owner=owner)
         self._inflight: set[tuple[str, str, str]] = set()
         self._channel_buckets: dict[tuple[str, str], TokenBucket] = {}
         self._platform_buckets: dict[str, TokenBucket] = {}
@@ -248,11 +254,37 @@ class DeliveryService:
             digest_date=digest.date,
             filter=sub.filter_text,
             paper_ids=[item.paper.arxiv_id for item in digest.items],
+            owner=self.claims.owner,
+            until=self.claims.until(),
         )
         if not is_new:
-            settled = await self._settle(publisher, delivery, outcome)
-            if settled is not None:
-                return settled
+            delivery, mine = await self.claims.acquire(log_, delivery)
+            if not mine and delivery.status != "sent":
+                log.info(
+                    "%s to %s/%s: another process is sending it", key, sub.platform, sub.channel
+                )
+                return replace(outcome, status=IN_PROGRESS, reason="being sent by another process")
+            if not mine:
+                return await self._settle(publisher, delivery, outcome) or outcome
+        async with self.claims.held(log_, delivery.id):
+            if not is_new:
+                settled = await self._settle(publisher, delivery, outcome)
+                if settled is not None:
+                    return settled
+            return await self._post(publisher, sub, digest, kind, key, local, outcome, delivery)
+
+    async def _post(
+        self,
+        publisher: Publisher,
+        sub: Subscription,
+        digest: Digest,
+        kind: str,
+        key: str,
+        local: datetime,
+        outcome: DeliveryOutcome,
+        delivery: Delivery,
+    ) -> DeliveryOutcome:
+        log_ = self.store.deliveries
         now = self.clock()
         late = now - local > self.late_after
         if late:

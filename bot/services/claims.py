@@ -79,6 +79,7 @@ class Claims:
         self.lease = max(lease, timedelta(seconds=1))
         self.poll = max(0.001, poll)
         self.owner = owner or default_owner()
+        self.renew_every = self.lease.total_seconds() / 3  # real seconds between renewals
 
     def until(self) -> datetime:
         return self.clock() + self.lease
@@ -126,7 +127,7 @@ class Claims:
 
     async def _renew(self, deliveries: DeliveryLog, delivery_id: int) -> None:
         while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
+            await asyncio.sleep(self.renew_every)
             if not deliveries.renew(delivery_id, self.owner, self.until()):
                 log.warning("lost the claim on delivery %s while sending it", delivery_id)
                 return

@@ -191,3 +191,62 @@ def test_a_claim_whose_owner_died_is_taken_over_only_after_its_lease(db: Path) -
 
 async def _no_wait(seconds: float) -> None:
     return None
+
+
+class HeldPublisher(RecordingPublisher):
+    """A platform call that lasts until the test lets it finish."""
+
+    def __init__(self) -> None:
+        super().__init__("slack")
+        self.publishing = asyncio.Event()
+        self.finish = asyncio.Event()
+
+    async def publish_digest(self, channel: str, digest: Digest, *, idempotency_key: str) -> Sent:
+        self.publishing.set()
+        await self.finish.wait()
+        return await super().publish_digest(channel, digest, idempotency_key=idempotency_key)
+
+
+async def test_a_long_send_keeps_renewing_its_lease_so_nobody_takes_it_over(db: Path) -> None:
+    now = [MONDAY_9]
+    lease = timedelta(seconds=60)
+    slack = HeldPublisher()
+
+    def service(store: Store) -> DeliveryService:
+        made = DeliveryService(
+            store,
+            Engine(store, clock=lambda: now[0]),
+            {"slack": slack},
+            clock=lambda: now[0],
+            sleep=_no_wait,
+            lease=lease,
+            claim_poll=5.0,
+        )
+        made.claims.renew_every = 0.01  # renew often (real time); the lease runs on `now`
+        return made
+
+    first_store, second_store = Store.open(db), Store.open(db)
+    sub = SubscriptionStore(first_store).active()[0]
+
+    def claimed_until() -> float:
+        row = second_store.conn.execute("SELECT claimed_until FROM deliveries").fetchone()
+        return float(row[0] or 0)
+
+    async def renewed_past(moment: datetime) -> None:
+        while claimed_until() < moment.timestamp():
+            await asyncio.sleep(0.01)
+
+    first = asyncio.create_task(service(first_store).deliver(sub, scheduled_for=MONDAY_9))
+    await asyncio.wait_for(slack.publishing.wait(), timeout=30)
+    for _ in range(3):  # three minutes pass while the platform call hangs; the lease is renewed
+        now[0] += timedelta(seconds=60)
+        await asyncio.wait_for(renewed_past(now[0] + timedelta(seconds=30)), timeout=10)
+
+    second = await service(second_store).deliver(sub, scheduled_for=MONDAY_9)
+    slack.finish.set()
+    done = await first
+    first_store.close()
+    second_store.close()
+
+    assert (done.status, second.status) == (d.SENT, d.IN_PROGRESS)
+    assert len(slack.sent) == 1

@@ -26,8 +26,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.domain.daily import next_fire
 from bot.services.delivery import DeliveryOutcome, DeliveryService
-from bot.services.subscriptions import Subscription, SubscriptionStore, days_value
+from bot.services.subscriptions import DAY_NAMES, Subscription, SubscriptionStore, days_value
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,37 +40,50 @@ _RUNTIMES: dict[str, Scheduler] = {}
 
 
 class DailyCronTrigger(CronTrigger):
-    """A CronTrigger that fires at most once per local day.
+    """Fires once on each chosen local day at a time of day, DST gaps and folds included.
 
-    Plain cron fires twice when the time falls in the hour repeated by a DST fall-back
-    (02:30 Europe/Berlin on the last Sunday of October); a daily digest wants one run.
+    Plain cron skips a day whose time the clocks jump over (00:00 Africa/Cairo on 2026-04-24)
+    and fires twice in an hour the clocks repeat; a daily digest wants exactly one run a day:
+    a skipped time fires when the clocks jump, a repeated one at its first occurrence
+    (bot.domain.daily). Still a CronTrigger for what reads its fields (str, the CLI).
     """
+
+    def __init__(self, days: tuple[int, ...], at: time, timezone: ZoneInfo) -> None:
+        super().__init__(
+            day_of_week=",".join(DAY_NAMES[d] for d in sorted(set(days))) or None,
+            hour=at.hour,
+            minute=at.minute,
+            timezone=timezone,
+        )
+        self.days = tuple(sorted(set(days)))
+        self.at = at
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
-        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
         zone: tzinfo = self.timezone
-        while (
-            fire is not None
-            and previous_fire_time is not None
-            and fire.astimezone(zone).date() == previous_fire_time.astimezone(zone).date()
-        ):
-            next_day = datetime.combine(
-                fire.astimezone(zone).date() + timedelta(days=1), time.min, tzinfo=zone
-            )
-            fire = super().get_next_fire_time(None, next_day.astimezone(UTC))
-        return fire
+        if previous_fire_time is None:
+            return next_fire(self.days, self.at, zone, now)
+        # APScheduler's cron semantics: after the previous fire (even when that is before now).
+        start = min(now, previous_fire_time + timedelta(microseconds=1))
+        if start <= previous_fire_time:
+            start = previous_fire_time + timedelta(microseconds=1)
+        after_day = previous_fire_time.astimezone(zone).date()
+        return next_fire(self.days, self.at, zone, start, after_day)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
+        state["daily"] = (self.days, self.at)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self.days, self.at = state["daily"]
 
 
 def cron_trigger(sub: Subscription) -> DailyCronTrigger:
     """The subscription's trigger: its time of day on its days, in its timezone (DST-correct)."""
-    return DailyCronTrigger(
-        day_of_week=days_value(sub.run_days) or "mon-fri",
-        hour=sub.at.hour,
-        minute=sub.at.minute,
-        timezone=ZoneInfo(sub.timezone),
-    )
+    return DailyCronTrigger(sub.run_days, sub.at, ZoneInfo(sub.timezone))
 
 
 def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:

@@ -10,10 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.daily import previous_fire
 from bot.domain.models import Digest
 from bot.ports import DeliveryError, Publisher, Sent
+from bot.services.claims import DEFAULT_LEASE, DEFAULT_POLL, Claims
 from bot.services.engine import Engine
-from bot.services.periods import NoListing
+from bot.services.periods import NoListing, due_listing
 from bot.services.subscriptions import Subscription, SubscriptionStore
 from bot.store import Delivery, Store
 
@@ -28,7 +30,7 @@ SENT = "sent"  # posted now
 NOTED = "noted"  # no new listing: posted the short note the subscription asked for
 ALREADY_SENT = "already_sent"  # a 'sent' record exists: nothing posted
 RECOVERED = "recovered"  # an intent without message ids was found on the platform: recorded
-IN_PROGRESS = "in_progress"  # the same key is being delivered right now in this process
+IN_PROGRESS = "in_progress"  # the same key is being delivered right now (here or elsewhere)
 SKIPPED = "skipped"  # nothing to post (no new listing, paused, no publisher)
 FAILED = "failed"  # transient failures outlasted the retries; the next run tries again
 PAUSED = "paused"  # a permanent failure: the subscription is paused and the admin told
@@ -127,6 +129,9 @@ class DeliveryService:
         base_delay: float = 2.0,
         max_delay: float = 300.0,
         late_after: timedelta = LATE_AFTER,
+        lease: timedelta = DEFAULT_LEASE,
+        claim_poll: float = DEFAULT_POLL,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -139,6 +144,8 @@ class DeliveryService:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.late_after = late_after
+        # Deliveries are claimed in the store before sending: see bot.services.claims.
+        self.claims = Claims(self.clock, self.sleep, lease=lease, poll=claim_poll, owner=owner)
         self._inflight: set[tuple[str, str, str]] = set()
         self._channel_buckets: dict[tuple[str, str], TokenBucket] = {}
         self._platform_buckets: dict[str, TokenBucket] = {}
@@ -148,7 +155,8 @@ class DeliveryService:
     async def deliver(
         self, subscription: Subscription, *, scheduled_for: datetime
     ) -> DeliveryOutcome:
-        """Deliver the digest of `scheduled_for`'s listing (in the subscription's timezone).
+        """Deliver the run at `scheduled_for`: the newest listing out by then that the channel
+        has not had yet (bot.services.periods.due_listing), or nothing / the empty-day note.
 
         Never raises an Exception: a failure is an outcome (a process crash is not caught).
         """
@@ -188,12 +196,20 @@ class DeliveryService:
             scheduled_for = scheduled_for.replace(tzinfo=UTC)
         local = scheduled_for.astimezone(zone)
         day = local.date()
-        cache_key = (day, sub.filter_text, sub.n)
-        if cache_key not in digests:
-            digests[cache_key] = self.engine.digest(
-                on=day, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
-            )
-        found = digests[cache_key]
+        listing = due_listing(
+            self.store,
+            at=scheduled_for,
+            since=previous_fire(sub.run_days, sub.at, zone, scheduled_for),
+            last_had=self.store.deliveries.last_listing(sub.platform, sub.channel, sub.filter_text),
+        )
+        found: Digest | NoListing = NoListing(f"no new listing on {day}")
+        if listing is not None:
+            cache_key = (listing, sub.filter_text, sub.n)
+            if cache_key not in digests:
+                digests[cache_key] = self.engine.digest(
+                    on=listing, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
+                )
+            found = digests[cache_key]
         if isinstance(found, NoListing) or not found.items:
             if sub.on_empty != "note":
                 log.info(
@@ -204,7 +220,7 @@ class DeliveryService:
                     sub.channel,
                 )
                 return replace(outcome, listing_date=day, reason=f"no new listing on {day}")
-            digest = self._note(sub, day, listed=not isinstance(found, NoListing))
+            digest = self._note(sub, day, listing if not isinstance(found, NoListing) else None)
             kind, key = "note", f"note:{day}:{sub.filter_text or 'all'}:{sub.n}"
         else:
             digest = found if sub.abstracts else _without_abstracts(found)
@@ -238,11 +254,37 @@ class DeliveryService:
             digest_date=digest.date,
             filter=sub.filter_text,
             paper_ids=[item.paper.arxiv_id for item in digest.items],
+            owner=self.claims.owner,
+            until=self.claims.until(),
         )
         if not is_new:
-            settled = await self._settle(publisher, delivery, outcome)
-            if settled is not None:
-                return settled
+            delivery, mine = await self.claims.acquire(log_, delivery)
+            if not mine and delivery.status != "sent":
+                log.info(
+                    "%s to %s/%s: another process is sending it", key, sub.platform, sub.channel
+                )
+                return replace(outcome, status=IN_PROGRESS, reason="being sent by another process")
+            if not mine:
+                return await self._settle(publisher, delivery, outcome) or outcome
+        async with self.claims.held(log_, delivery.id):
+            if not is_new:
+                settled = await self._settle(publisher, delivery, outcome)
+                if settled is not None:
+                    return settled
+            return await self._post(publisher, sub, digest, kind, key, local, outcome, delivery)
+
+    async def _post(
+        self,
+        publisher: Publisher,
+        sub: Subscription,
+        digest: Digest,
+        kind: str,
+        key: str,
+        local: datetime,
+        outcome: DeliveryOutcome,
+        delivery: Delivery,
+    ) -> DeliveryOutcome:
+        log_ = self.store.deliveries
         now = self.clock()
         late = now - local > self.late_after
         if late:
@@ -416,10 +458,10 @@ class DeliveryService:
         except Exception as exc:
             log.warning("could not tell the admins of %s/%s: %s", sub.platform, sub.channel, exc)
 
-    def _note(self, sub: Subscription, day: date, *, listed: bool) -> Digest:
+    def _note(self, sub: Subscription, day: date, listing: date | None) -> Digest:
         what = sub.filter_text or "all categories"
-        if listed:
-            text = f"Nothing in {what} has enough attention in the {day} listing yet."
+        if listing is not None:
+            text = f"Nothing in {what} has enough attention in the {listing} listing yet."
         else:
             text = f"No new arXiv listing for {day:%A} {day}, so no digest today."
         title = f"{self.engine.settings.title} {day}" + (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.commands.grammar import Period
+from bot.domain.calendar import ANNOUNCE, EASTERN, to_eastern
 from bot.store import Store
 
 
@@ -65,3 +66,37 @@ def _exact_date(on: date, store: Store) -> DateRange | NoListing:
     before = store.latest_listing_date(on_or_before=on)
     hint = f" Try `top 5 {before.isoformat()}`." if before else ""
     return NoListing(f"I have no papers listed on {on.isoformat()}.{hint}")
+
+
+# -- scheduled digests: the newest listing a channel has not had yet -----------------------------
+
+
+def announced_at(listing: date) -> datetime:
+    """When arXiv makes the listing dated `listing` public: 20:00 US Eastern the evening before."""
+    return datetime.combine(listing - timedelta(days=1), ANNOUNCE, tzinfo=EASTERN)
+
+
+def announced_through(moment: datetime) -> date:
+    """The newest listing date arXiv can have announced by `moment` (listings are dated by ET)."""
+    eastern = to_eastern(moment)
+    return eastern.date() + timedelta(days=1) if eastern.time() >= ANNOUNCE else eastern.date()
+
+
+def due_listing(
+    store: Store, *, at: datetime, since: datetime | None, last_had: date | None
+) -> date | None:
+    """The listing a daily digest run at `at` posts: the newest one out by then, when the channel
+    has not had it yet (newer than `last_had`) or it came out since the previous run (`since`,
+    so that a repeated run finds it again and the delivery record says it was sent); else None.
+
+    In a timezone ahead of US Eastern, 09:00 comes before that date's listing exists, so the
+    morning's digest is the previous listing — once, like everyone else's.
+    """
+    newest = store.latest_listing_date(on_or_before=announced_through(at))
+    if newest is None:
+        return None
+    if last_had is not None and newest > last_had:
+        return newest
+    if since is None or announced_at(newest) > since:
+        return newest
+    return None

@@ -42,37 +42,100 @@ class DeliveryLog:
         digest_date: date | None = None,
         filter: str = "",
         paper_ids: Sequence[str] = (),
+        owner: str | None = None,
+        until: datetime | None = None,
     ) -> tuple[Delivery, bool]:
-        """Record the intent to send. Returns the delivery and whether it is new."""
+        """Record the intent to send. Returns the delivery and whether it is new.
+
+        With `owner`, a new row is created claimed by it until `until` (see `claim`); of two
+        processes beginning the same key at once, exactly one creates it.
+        """
         existing = self.get(platform, channel, key)
         if existing is not None:
             return existing, False
-        self.conn.execute("BEGIN")
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             cur = self.conn.execute(
                 "INSERT INTO deliveries (platform, channel, key, kind, digest_date, filter, "
-                "status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'intent', ?)",
-                (platform, channel, key, kind, date_text(digest_date), filter, _now()),
+                "status, created_at, claimed_by, claimed_until) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?) "
+                "ON CONFLICT (platform, channel, key) DO NOTHING",
+                (
+                    platform,
+                    channel,
+                    key,
+                    kind,
+                    date_text(digest_date),
+                    filter,
+                    _now(),
+                    owner,
+                    _seconds(until),
+                ),
             )
-            delivery_id = int(cur.lastrowid or 0)
-            self.conn.executemany(
-                "INSERT INTO delivery_items (delivery_id, rank, paper_id) VALUES (?, ?, ?)",
-                [(delivery_id, rank, pid) for rank, pid in enumerate(paper_ids, start=1)],
-            )
+            created = cur.rowcount == 1
+            if created:
+                delivery_id = int(cur.lastrowid or 0)
+                self.conn.executemany(
+                    "INSERT INTO delivery_items (delivery_id, rank, paper_id) VALUES (?, ?, ?)",
+                    [(delivery_id, rank, pid) for rank, pid in enumerate(paper_ids, start=1)],
+                )
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        created = self.get(platform, channel, key)
-        assert created is not None
-        return created, True
+        row = self.get(platform, channel, key)
+        assert row is not None
+        return row, created
+
+    # -- claims: a lease on a row, so that one process at a time sends it -------------------------
+
+    def claim(self, delivery_id: int, owner: str, now: datetime, until: datetime) -> bool:
+        """Claim an unsent delivery for `owner` until `until`: when nobody holds it, `owner`
+        already does, or the holder's lease ran out by `now`. One statement: atomic."""
+        cur = self.conn.execute(
+            "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ? "
+            "AND status != 'sent' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)",
+            (owner, _seconds(until), delivery_id, owner, _seconds(now)),
+        )
+        return cur.rowcount == 1
+
+    def take_over(self, delivery_id: int, gone: str, owner: str, until: datetime) -> bool:
+        """Take an unsent delivery from an owner known to be dead, if it still holds it."""
+        cur = self.conn.execute(
+            "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ? "
+            "AND status != 'sent' AND claimed_by = ?",
+            (owner, _seconds(until), delivery_id, gone),
+        )
+        return cur.rowcount == 1
+
+    def renew(self, delivery_id: int, owner: str, until: datetime) -> bool:
+        """Extend `owner`'s lease; False when it no longer holds the claim."""
+        cur = self.conn.execute(
+            "UPDATE deliveries SET claimed_until = ? WHERE id = ? AND claimed_by = ?",
+            (_seconds(until), delivery_id, owner),
+        )
+        return cur.rowcount == 1
+
+    def release(self, delivery_id: int, owner: str) -> None:
+        self.conn.execute(
+            "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL "
+            "WHERE id = ? AND claimed_by = ?",
+            (delivery_id, owner),
+        )
+
+    def claimant(self, delivery_id: int) -> str | None:
+        """Who holds the claim on a delivery (None: nobody)."""
+        row = self.conn.execute(
+            "SELECT claimed_by FROM deliveries WHERE id = ?", (delivery_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     def mark_sent(
         self, delivery_id: int, message_ids: Sequence[str], thread: str | None = None
     ) -> None:
         self.conn.execute(
             "UPDATE deliveries SET status = 'sent', message_ids = ?, thread = ?, sent_at = ?, "
-            "error = NULL WHERE id = ?",
+            "error = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (json.dumps(list(message_ids)), thread, _now(), delivery_id),
         )
 
@@ -148,6 +211,15 @@ class DeliveryLog:
         ).fetchone()
         return _delivery(row) if row else None
 
+    def last_listing(self, platform: str, channel: str, filter: str) -> date | None:
+        """The newest listing whose digest (for this filter) this channel has been sent."""
+        row = self.conn.execute(
+            "SELECT max(digest_date) FROM deliveries WHERE platform = ? AND channel = ? "
+            "AND filter = ? AND kind = 'digest' AND status = 'sent'",
+            (platform, channel, filter),
+        ).fetchone()
+        return parse_date(row[0]) if row else None
+
     def pending(self) -> list[Delivery]:
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM deliveries WHERE status = 'intent' ORDER BY id"
@@ -194,6 +266,10 @@ def _delivery(row: tuple[Any, ...]) -> Delivery:
         thread=row[8],
         message_ids=tuple(json.loads(row[9] or "[]")),
     )
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 def _now() -> str:

@@ -264,3 +264,12 @@ def m005_rowid_scores_and_archives(db: Database) -> None:
         """
     )
     conn.execute("DROP TABLE temp.hp_archive_map")
+
+
+@migrations()
+def m006_delivery_claims(db: Database) -> None:
+    """Deliveries claimed with a lease before sending (owner + expiry in Unix seconds), so two
+    processes on one database never send the same digest; a dead owner's claim expires."""
+    conn = db.conn
+    conn.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
+    conn.execute("ALTER TABLE deliveries ADD COLUMN claimed_until REAL")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -177,3 +177,57 @@ async def test_transient_errors_retry_and_permanent_ones_pause(db: Path) -> None
     assert stored is not None and stored.status == "paused"
     ((channel, text),) = slack.notices
     assert channel == "C-gone" and "paused" in text and "channel_not_found" in text
+
+
+# -- the newest listing a channel has not had yet (issue 15.4) -----------------------------------
+
+LISTINGS = [date(2026, 12, d) for d in (1, 2, 3, 4, 7, 8)]  # Tue..Fri, Mon, Tue
+
+
+def announced(listing: date) -> datetime:
+    """arXiv makes a listing public at 20:00 US Eastern the evening before its date."""
+    eve = datetime.combine(listing - timedelta(days=1), time(20, 0))
+    return eve.replace(tzinfo=ZoneInfo("America/New_York"))
+
+
+def publish_listings_until(store: Store, moment: datetime) -> None:
+    """Ingest as the real bot would: a listing is in the store once arXiv has announced it."""
+    for listing in LISTINGS:
+        if announced(listing) <= moment:
+            pid = f"2612.{listing.day:03d}01"
+            store.upsert_papers([paper(pid, listing, ("cs.CV",))])
+            store.upsert_observations([aggregate(pid, 50, 5)])
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        # Ahead of US Eastern: 09:00 comes before that date's listing exists.
+        ("Asia/Tokyo", ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07"]),
+        ("Pacific/Kiritimati", ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07"]),
+        # At or behind Europe: the same day's listing, as before.
+        ("Europe/Berlin", ["2026-12-03", "2026-12-04", "2026-12-07", "2026-12-08"]),
+        ("America/New_York", ["2026-12-03", "2026-12-04", "2026-12-07", "2026-12-08"]),
+    ],
+)
+async def test_every_zone_gets_the_newest_listing_it_has_not_had_once(
+    tmp_path: Path, zone: str, expected: list[str]
+) -> None:
+    from bot.scheduler import cron_trigger
+
+    store = Store.open(tmp_path / "hotpapers.db")
+    sub = subscribe(store, timezone=zone, created_at=datetime(2026, 12, 2, 15, tzinfo=UTC))
+    slack = RecordingPublisher("slack")
+    trigger = cron_trigger(sub)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 12, 2, 15, tzinfo=UTC))
+    statuses = []
+    while fire is not None and fire < datetime(2026, 12, 8, 15, tzinfo=UTC):
+        publish_listings_until(store, fire)
+        for _run in range(2):  # the same run twice (a restart, a second process) posts once
+            outcome = await service(store, slack, fire).deliver(sub, scheduled_for=fire)
+            statuses.append(outcome.status)
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+
+    posted = [p.digest.date.isoformat() for p in slack.sent if p.digest.date]
+    assert posted == expected
+    assert statuses == [d.SENT, d.ALREADY_SENT] * 4

@@ -85,10 +85,11 @@ def test_09_00_on_listing_days_across_both_dst_switches(
 
 def test_a_daily_time_inside_the_switch_hour_fires_once_each_day() -> None:
     daily = sub_at("Europe/Berlin", time(2, 30), days=tuple(range(7)))
-    # Spring: 02:30 does not exist on 03-28; it fires once, an hour on (03:30 CEST = 01:30 UTC).
+    # Spring: 02:30 does not exist on 03-28; it fires once, at the first valid instant after it,
+    # when the clocks jump to 03:00 CEST (01:00 UTC).
     assert fires(daily, datetime(2021, 3, 27, tzinfo=UTC), 3) == [
         "Sat 03-27 01:30",
-        "Sun 03-28 01:30",
+        "Sun 03-28 01:00",
         "Mon 03-29 00:30",
     ]
     # Autumn: 02:30 happens twice on 10-31; the digest fires at the first one only.
@@ -97,6 +98,60 @@ def test_a_daily_time_inside_the_switch_hour_fires_once_each_day() -> None:
         "Sun 10-31 00:30",
         "Mon 11-01 01:30",
     ]
+
+
+# -- DST changes at local midnight (issue 15.5) ---------------------------------------------------
+
+
+def local_fires(sub: Subscription, start: datetime, end: datetime) -> list[datetime]:
+    """Every fire time in [start, end), in the subscription's zone."""
+    trigger = cron_trigger(sub)
+    zone = ZoneInfo(sub.timezone)
+    found: list[datetime] = []
+    fire = trigger.get_next_fire_time(None, start)
+    while fire is not None and fire < end:
+        found.append(fire.astimezone(zone))
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("zone", "at", "days", "month", "jump"),
+    [
+        # Clocks jump 00:00 -> 01:00 on Fri 2026-04-24; back 00:00 -> 23:00 on Fri 2026-10-30.
+        ("Africa/Cairo", time(0, 0), None, (2026, 4), date(2026, 4, 24)),
+        ("Africa/Cairo", time(0, 30), None, (2026, 4), date(2026, 4, 24)),
+        ("Africa/Cairo", time(23, 30), None, (2026, 10), None),  # 23:30 on 10-29 happens twice
+        # Clocks jump 00:00 -> 01:00 on Sun 2026-03-08; back 01:00 -> 00:00 on Sun 2026-11-01.
+        ("America/Havana", time(0, 15), tuple(range(7)), (2026, 3), date(2026, 3, 8)),
+        ("America/Havana", time(0, 15), tuple(range(7)), (2026, 11), None),
+        # Clocks jump 00:00 -> 01:00 on Sun 2026-09-06; back 00:00 -> 23:00 on Sun 2026-04-05.
+        ("America/Santiago", time(0, 0), tuple(range(7)), (2026, 9), date(2026, 9, 6)),
+        ("America/Santiago", time(23, 30), tuple(range(7)), (2026, 4), None),
+    ],
+)
+def test_a_dst_change_at_local_midnight_fires_once_on_every_local_day_of_the_month(
+    zone: str, at: time, days: tuple[int, ...] | None, month: tuple[int, int], jump: date | None
+) -> None:
+    sub = sub_at(zone, at, days)
+    tz = ZoneInfo(zone)
+    first = date(*month, 1)
+    after = date(month[0] + month[1] // 12, month[1] % 12 + 1, 1)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(after, time.min, tzinfo=tz)
+
+    found = local_fires(sub, start, end)
+
+    wanted_days = [
+        first + timedelta(days=i)
+        for i in range((after - first).days)
+        if (first + timedelta(days=i)).weekday() in sub.run_days
+    ]
+    assert [f.date() for f in found] == wanted_days  # every local day once, none skipped
+    for fire in found:
+        expected = time(1, 0) if fire.date() == jump else at  # the jump: when the clocks jump
+        assert (fire.hour, fire.minute) == (expected.hour, expected.minute), fire
+        assert fire.fold == 0  # a repeated time: its first occurrence
 
 
 # -- downtime ------------------------------------------------------------------------------------

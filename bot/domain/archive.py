@@ -129,7 +129,6 @@ def parse_archive_post(text: str, path: str = "<text>") -> ArchivePost:
     listing, generated_at = _front_matter(lines[1:end], path)
     papers: list[ArchivePaper] = []
     problems: list[ArchiveProblem] = []
-    first_line: dict[str, int] = {}  # arXiv id -> line of the section that listed it first
     starts = [i for i in range(end + 1, len(lines)) if _is_heading(lines[i])]
     for n, start in enumerate(starts):
         stop = starts[n + 1] if n + 1 < len(starts) else len(lines)
@@ -139,14 +138,6 @@ def parse_archive_post(text: str, path: str = "<text>") -> ArchivePost:
         except _SectionError as exc:
             problems.append(ArchiveProblem(path, exc.line, exc.message))
             continue
-        if paper.arxiv_id in first_line:
-            message = (
-                f"paper #{paper.rank}: {paper.arxiv_id} is listed again "
-                f"(first at line {first_line[paper.arxiv_id]}); kept the first"
-            )
-            problems.append(ArchiveProblem(path, paper.line, message))
-            continue
-        first_line[paper.arxiv_id] = paper.line
         papers.append(paper)
         problems.extend(embed_problems)
     return ArchivePost(listing, generated_at, tuple(papers), tuple(problems))

@@ -30,14 +30,14 @@ def era_problem(day: date | datetime, today: date) -> str | None:
 def bound_post(
     post: ArchivePost, path: str, today: date
 ) -> tuple[ArchivePost | None, list[ArchiveProblem]]:
-    """The post with what is out of bounds removed, and a problem for each removal.
+    """The post with repeats and what is out of bounds removed, and a problem for each removal.
 
     None when the whole post is refused (its listing date is not a possible one)."""
     if why := era_problem(post.date, today):
         return None, [ArchiveProblem(path, 0, f"refused: the listing date {why}")]
     papers: list[ArchivePaper] = []
     problems: list[ArchiveProblem] = []
-    for paper in post.papers:
+    for paper in _first_of_each(post.papers, path, problems):
         if why := _paper_problem(paper, today):
             problems.append(
                 ArchiveProblem(
@@ -61,6 +61,21 @@ def bound_post(
             paper if len(embeds) == len(paper.embeds) else replace(paper, embeds=tuple(embeds))
         )
     return replace(post, papers=tuple(papers)), problems
+
+
+def _first_of_each(
+    papers: tuple[ArchivePaper, ...], path: str, problems: list[ArchiveProblem]
+) -> list[ArchivePaper]:
+    """A paper listed twice in one post keeps its first entry (its rank and numbers)."""
+    first: dict[str, ArchivePaper] = {}
+    for paper in papers:
+        if (earlier := first.setdefault(paper.arxiv_id, paper)) is not paper:
+            message = (
+                f"paper #{paper.rank}: {paper.arxiv_id} is listed again "
+                f"(first at line {earlier.line}); kept the first"
+            )
+            problems.append(ArchiveProblem(path, paper.line, message))
+    return list(first.values())
 
 
 def _paper_problem(paper: ArchivePaper, today: date) -> str | None:

@@ -184,25 +184,37 @@ def render(result: Any, fmt: str) -> str:
 
 @cli.command(name="import")
 @common_options
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def import_(config_path: Path | None, db: Path | None, paths: tuple[Path, ...]) -> None:
-    """Import Hot Papers archive posts (*.md) into the database."""
+    """Import Hot Papers archive posts (*.md, or folders of them) into the database.
+
+    Exits 1 when nothing could be imported."""
     from bot.services.importer import import_archive_files
 
+    files = _expand(paths)
+    if not files:
+        raise click.ClickException(
+            "Nothing imported: no archive posts (*.md) in " + ", ".join(map(str, paths))
+        )
     quiet = logging.getLogger("bot")
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # per-file progress lines would drown the warnings
     try:
         app = _app(config_path, db)
         try:
-            report = import_archive_files(app.store, _expand(paths))
-            for problem in report.problems:
-                click.echo(f"warning: {problem.path}:{problem.line}: {problem.message}", err=True)
-            click.echo(report.summary())
+            report = import_archive_files(app.store, files)
         finally:
             app.close()
     finally:
         quiet.setLevel(level)
+    for problem in report.problems:
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        click.echo(f"warning: {where}: {problem.message}", err=True)
+    if report.nothing:
+        count = len(files)
+        why = "see the warnings above" if report.problems else "the posts list no papers"
+        raise click.ClickException(f"Nothing imported from {count} file(s): {why}.")
+    click.echo(report.summary())
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

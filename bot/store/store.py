@@ -178,49 +178,45 @@ class Store:
     # -- papers ------------------------------------------------------------------------------
 
     def upsert_papers(self, papers: Iterable[Paper]) -> int:
-        """Insert or refresh papers. The first (earliest) listing date wins; None never clears one."""
-        rows = [
-            (
-                p.arxiv_id,
-                p.title,
-                json_list(p.authors),
-                p.abstract,
-                p.primary_category or (p.categories[0] if p.categories else ""),
-                " ".join(p.categories),
-                date_text(p.listing_date),
-                time_text(p.submitted),
-                p.version,
-            )
-            for p in papers
-        ]
-        if not rows:
+        """Insert or refresh papers without making a stored one poorer (bot.domain.paper_merge):
+        the newer arXiv version wins, categories are a union, the earliest listing date stays."""
+        from bot.domain.paper_merge import merge_paper
+
+        incoming = list(papers)
+        if not incoming:
             return 0
         with self.transaction():
+            merged = self.get_papers(dict.fromkeys(p.arxiv_id for p in incoming))
+            for p in incoming:
+                merged[p.arxiv_id] = merge_paper(merged.get(p.arxiv_id), p)
             self.conn.executemany(
                 """
                 INSERT INTO papers (arxiv_id, title, authors, abstract, primary_category,
                                     categories, listing_date, submitted, version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(arxiv_id) DO UPDATE SET
-                    title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE title END,
-                    authors = CASE WHEN excluded.authors <> '[]' THEN excluded.authors ELSE authors END,
-                    abstract = CASE WHEN excluded.abstract <> '' THEN excluded.abstract
-                                    ELSE abstract END,
-                    primary_category = CASE WHEN excluded.primary_category <> ''
-                                            THEN excluded.primary_category ELSE primary_category END,
-                    categories = CASE WHEN excluded.categories <> '' THEN excluded.categories
-                                      ELSE categories END,
-                    listing_date = CASE
-                        WHEN listing_date IS NULL THEN excluded.listing_date
-                        WHEN excluded.listing_date IS NULL THEN listing_date
-                        ELSE min(listing_date, excluded.listing_date) END,
-                    submitted = coalesce(submitted, excluded.submitted),
-                    version = max(coalesce(version, 0), coalesce(excluded.version, 0))
+                    title = excluded.title, authors = excluded.authors,
+                    abstract = excluded.abstract, primary_category = excluded.primary_category,
+                    categories = excluded.categories, listing_date = excluded.listing_date,
+                    submitted = excluded.submitted, version = excluded.version
                 """,
-                rows,
+                [
+                    (
+                        p.arxiv_id,
+                        p.title,
+                        json_list(p.authors),
+                        p.abstract,
+                        p.primary_category,
+                        " ".join(p.categories),
+                        date_text(p.listing_date),
+                        time_text(p.submitted),
+                        p.version,
+                    )
+                    for p in merged.values()
+                ],
             )
-            self._reindex_categories([r[0] for r in rows])
-        return len(rows)
+            self._reindex_categories(list(merged))
+        return len(incoming)
 
     def _reindex_categories(self, ids: Sequence[str]) -> None:
         for chunk in _chunks(ids, BATCH):

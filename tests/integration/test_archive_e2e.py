@@ -37,7 +37,7 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("archive") / "archive.db"
     result = CliRunner().invoke(cli, ["import", "--db", str(db), str(ARCHIVE)])
     assert result.exit_code == 0, result.output
-    assert "Imported 2287 papers" in result.output
+    assert "Imported 2283 papers and 4825 observations from 211 files" in result.output
     return db
 
 

@@ -377,7 +377,8 @@ def test_echoed_user_text_is_short_and_cannot_close_a_code_span() -> None:
 
 
 def test_help_covers_every_command_with_examples_that_parse() -> None:
-    assert set(COMMANDS) == {
+    # at least the grammar of DESIGN's "Commands"; newer ones come from the registry too
+    assert set(COMMANDS) >= {
         "top",
         "trending",
         "paper",

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.bot import DiscordBot, category_choices, command_text
+from adapters.discord.commands import slash_text
 from adapters.discord.config import DiscordConfig
 from adapters.discord.publisher import DiscordPublisher, delivery_error, reference
 from adapters.discord.render import (
@@ -36,6 +37,7 @@ from adapters.discord.render import (
     render_thread_messages,
 )
 from adapters.discord.run import run_discord
+from bot.commands.registry import BY_NAME, REGISTRY
 from bot.domain.archive import archive_post_to_digest, parse_archive_post
 from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Post, Score, SourceScore
@@ -224,6 +226,31 @@ async def test_slash_commands_are_synced_to_the_test_guild_with_typed_options(
     assert top["count"]["type"] == 4 and top["count"]["max_value"] == 25
     assert top["category"]["type"] == 3 and top["category"]["autocomplete"] is True
     assert {o["name"] for o in commands["paper"]["options"]} == {"id"}
+
+
+async def test_every_registry_command_is_a_slash_command_with_its_options(
+    harness: Harness,
+) -> None:
+    commands = {c["name"]: c for c in harness.fake.commands[harness.fake.world.guild_id]}
+    assert set(commands) == {spec.name for spec in REGISTRY}
+    for spec in REGISTRY:
+        assert commands[spec.name]["description"] == spec.description[:100]
+        synced = {o["name"]: o for o in commands[spec.name].get("options") or []}
+        assert set(synced) == {o.name for o in spec.options}, spec.name
+        for wanted in spec.options:
+            got = synced[wanted.name]
+            assert got["type"] == (4 if wanted.kind is int else 3), (spec.name, got)
+            assert bool(got.get("required")) == wanted.required, (spec.name, got)
+            assert bool(got.get("autocomplete")) == (wanted.autocomplete is not None)
+            assert [c["value"] for c in got.get("choices") or []] == list(wanted.choices)
+            if wanted.max_value is not None:
+                assert got["max_value"] == wanted.max_value
+
+
+async def test_slash_help_offers_every_command_and_answers_one(harness: Harness) -> None:
+    fake = harness.fake
+    call = await answered(fake, fake.interaction("help", [option("command", "categories")]))
+    assert call.body["data"]["content"].startswith("categories [ARCHIVE]")
 
 
 async def test_slash_top_is_answered_through_the_interaction_callback(harness: Harness) -> None:
@@ -707,6 +734,9 @@ def test_config_is_checked_and_errors_name_the_key() -> None:
 def test_slash_options_become_grammar_text() -> None:
     assert command_text("top", 5, "cs.CV", "today") == "top 5 cs.CV today"
     assert command_text("top", None, " ", None) == "top"
+    subscribe = {"at": "08:30", "count": 3, "category": "cs.CV", "days": " "}
+    assert slash_text(BY_NAME["subscribe"], subscribe) == "subscribe cs.CV top 3 at 08:30"
+    assert slash_text(BY_NAME["trending"], {"hours": 48}) == "trending 48h"
 
 
 # -- the renderer (pure): golden outputs and limits -----------------------------------------------

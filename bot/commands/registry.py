@@ -11,6 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.commands import parsers as p
+from bot.commands.answers import capped
+from bot.commands.matchers import (
+    Parts,
+    match_category,
+    match_filler,
+    match_n_after_top,
+    match_number,
+    scan,
+)
 from bot.commands.tokens import Token
 from bot.commands.types import (
     MAX_N,
@@ -18,6 +27,7 @@ from bot.commands.types import (
     Command,
     Details,
     Help,
+    Invalid,
     PaperLookup,
     Search,
     Subscribe,
@@ -26,6 +36,7 @@ from bot.commands.types import (
     Trending,
     Unsubscribe,
 )
+from bot.domain.taxonomy import CategoryFilter
 
 Parser = Callable[[list[Token], str], Command]
 
@@ -81,6 +92,25 @@ PERIOD = Option(
     autocomplete="period",
 )
 
+
+@dataclass(frozen=True)
+class New(Command):
+    n: int
+    filters: tuple[CategoryFilter, ...]
+    notes: tuple[str, ...] = ()
+
+
+def parse_new(tokens: list[Token], _text: str) -> Command:
+    parts = Parts("new")
+    problem: Invalid | None = scan(
+        tokens, parts, [match_filler, match_n_after_top, match_number, match_category]
+    )
+    if problem:
+        return problem
+    n, notes = capped(parts.n)
+    return New(n, tuple(parts.filters), notes)
+
+
 _COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "top",
@@ -118,6 +148,18 @@ _COMMANDS: tuple[CommandSpec, ...] = (
                 template="{}h",
             ),
         ),
+    ),
+    CommandSpec(
+        "new",
+        "new [N] [CATEGORY ...]",
+        "The latest listing's papers, newest submission first, whatever their attention.",
+        ("new 5 cs.CV", "new", "new 10 math"),
+        parse_new,
+        (New,),
+        "new",
+        details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, "
+        "math, physics) or several.",
+        options=(COUNT, CATEGORY),
     ),
     CommandSpec(
         "paper",

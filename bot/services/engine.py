@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import grammar as g
 from bot.commands.help import categories_text, help_text
-from bot.commands.registry import spec_for
+from bot.commands.registry import New, spec_for
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Reply, Request
 from bot.domain.taxonomy import CategoryFilter
 from bot.render.text import render_digest_text, render_paper_text
@@ -174,6 +174,22 @@ class Engine:
         digest = self._build(
             title, ranked, command.filters, f"trending {command.hours}h", until.date(), notes
         )
+        return Reply(render_digest_text(digest), digest=digest)
+
+    def _new(self, command: New, request: Request, _fetch: bool) -> Reply:
+        today = self._today(request.timezone)
+        listing = resolve_period(g.Period("today"), self.store, today)
+        if isinstance(listing, NoListing):
+            return Reply(listing.message, ok=False)
+        day = listing.end
+        ranked = self.store.top(day, day, _union(command.filters), 100_000, float("-inf"))
+        papers = self.store.get_papers(r.paper_id for r in ranked)
+        by_time = sorted(ranked, key=lambda r: _submitted(papers.get(r.paper_id)), reverse=True)
+        if not by_time:
+            return Reply(f"No papers in the {day} listing for that. Try `new 5`.", ok=False)
+        title = f"New papers {day}" + _filter_suffix(command.filters)
+        notes = [*listing.notes, *command.notes]
+        digest = self._build(title, by_time[: command.n], command.filters, str(day), day, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
     def _search(self, command: g.Search, request: Request, _fetch: bool) -> Reply:
@@ -345,11 +361,17 @@ _HANDLERS: dict[str, Handler] = {
     "trending": Engine._trending,
     "paper": Engine._paper,
     "search": Engine._search,
+    "new": Engine._new,
     "details": Engine._details,
     "subscriptions": Engine._subscriptions,
     "categories": Engine._categories,
     "help": Engine._help,
 }
+
+
+def _submitted(paper: Paper | None) -> tuple[datetime, str]:
+    floor = datetime.min.replace(tzinfo=UTC)
+    return (paper.submitted or floor, paper.arxiv_id) if paper else (floor, "")
 
 
 def _went_wrong() -> Reply:

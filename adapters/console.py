@@ -33,7 +33,7 @@ class ConsoleAdapter:
             self.engine.record_reply(request, reply, [f"console-{self._messages}"], THREAD)
 
     def ask(self, text: str) -> Reply:
-        request = Request(text=text, thread=THREAD, is_admin=True)
+        request = Request(text=text, thread=THREAD, is_admin=True, addressed=True)
         reply = self.engine.handle(request)
         if reply is None:
             reply = Reply("That is not a command I know. Try `help`.", ok=False)

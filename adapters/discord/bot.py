@@ -19,7 +19,7 @@ from adapters.discord.render import (
     render_thread_messages,
     thread_name,
 )
-from bot.commands.grammar import Details, PaperLookup, parse_command
+from bot.commands.grammar import PaperLookup, parse_command, starts_like_a_command
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
 
@@ -133,6 +133,7 @@ class DiscordBot:
             platform=PLATFORM,
             is_admin=is_dm
             or is_manager(interaction.user, interaction.permissions, self.config.manager_role),
+            addressed=True,  # a slash command
         )
         answering = asyncio.ensure_future(self.engine.handle_async(request))
         done, _ = await asyncio.wait({answering}, timeout=self.defer_after)
@@ -205,32 +206,41 @@ class DiscordBot:
         if not (mentioned or is_dm or self.config.message_content):
             return
         body = self._without_my_mentions(message, me.id)
-        addressed = mentioned or is_dm
         channel, thread = await where(message.channel, self.client)
+        # For the bot: a mention, a DM, or in its own digest thread a number or a command word.
+        addressed = (
+            mentioned
+            or is_dm
+            or (
+                thread is not None
+                and starts_like_a_command(body)
+                and self.engine.store.deliveries.for_thread(PLATFORM, channel, thread) is not None
+            )
+        )
         permissions = None
         if isinstance(message.author, discord.Member) and not is_dm:
             permissions = _permissions_in(message.channel, message.author)
         request = Request(
-            # a leading mention tells the grammar the message is for the bot
-            text=f"<@{me.id}> {body}" if addressed else body,
+            text=body,
             user=str(message.author.id),
             channel=channel,
             thread=thread,
             platform=PLATFORM,
             is_admin=is_dm or is_manager(message.author, permissions, self.config.manager_role),
+            addressed=addressed,
         )
         if addressed:
             answer = await self.engine.handle_async(request) or Reply(NOT_A_COMMAND, ok=False)
             await self._reply_to(message, request, answer)
             return
-        # Unaddressed (message-content intent on): only a pasted link, or `3` in a digest's thread.
+        # Overheard (message-content intent on): only a pasted arXiv link is answered.
         command = parse_command(body, in_thread=thread is not None)
-        if not isinstance(command, PaperLookup | Details):
+        if not isinstance(command, PaperLookup):
             return
         reply = await self.engine.handle_async(request)
         if reply is None or not reply.ok:
             return
-        if isinstance(command, PaperLookup) and thread is None:
+        if thread is None:
             await self._answer_in_new_thread(message, request, reply, command.arxiv_id)
         else:
             await self._reply_to(message, request, reply)

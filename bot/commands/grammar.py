@@ -41,6 +41,7 @@ __all__ = [
     "Trending",
     "Unsubscribe",
     "parse_command",
+    "starts_like_a_command",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,20 @@ def parse_command(text: str, *, in_thread: bool = False, addressed: bool = False
     except Exception:  # the grammar must answer something, whatever the input
         log.exception("command parser failed on %d characters", len(str(text)))
         return Invalid(f"Sorry, I could not read that. Try `{EXAMPLES['top']}` or `help`.")
+
+
+def starts_like_a_command(text: str) -> bool:
+    """Is a message in the bot's own digest thread for the bot: a mention, a bare number (`3`,
+    `#3`) or a first word that is a command word (`top 3 cs.CV`)? Other talk there is people
+    talking about the papers, and gets no answer."""
+    body, mentioned = strip_address(str(text))
+    tokens = tokenize(body)
+    if mentioned or not tokens:
+        return mentioned
+    first = tokens[0]
+    if len(tokens) == 1 and re.fullmatch(r"#?[0-9]+", first.low):
+        return True
+    return not first.quoted and (first.low in COMMAND_WORDS or bool(_GLUED.match(first.low)))
 
 
 def _parse(text: str, *, in_thread: bool, addressed: bool) -> Command | None:

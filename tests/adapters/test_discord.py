@@ -480,6 +480,39 @@ async def test_with_the_content_intent_a_pasted_link_gets_a_card_in_a_thread(
         await stop_bot(bot, task)
 
 
+async def test_talk_in_a_digest_thread_is_left_alone_and_commands_are_answered(
+    fake: FakeDiscord, engine: Engine
+) -> None:
+    """Defect 8: in the bot's digest thread (content intent on) only a bare number or a message
+    starting with a command word is for the bot; other talk there gets no answer."""
+    bot, task = await start_bot(fake, engine, DiscordConfig(message_content=True))
+    try:
+        await handled(bot, fake.user_message(f"<@{fake.world.bot_id}> top 5 cs.CV"))
+        root = fake.messages[fake.world.channel_id][-1]["id"]
+        await fake.wait_for(lambda: fake.posts(root))
+        before = len(fake.posts())
+        for talk in ("nice paper, thanks!", "Great list", "so 3 of them are CV?"):
+            await handled(bot, fake.user_message(talk, channel=root, mention_bot=False))
+        assert len(fake.posts()) == before
+
+        asked = fake.user_message("2", channel=root, mention_bot=False)
+        await handled(bot, asked)
+        [answer] = replies_to(fake, asked["id"])
+        assert answer["embeds"][0]["title"] == "Paper 2104.00002"
+
+        asked = fake.user_message("top 3 cs.LG", channel=root, mention_bot=False)
+        await handled(bot, asked)
+        [answer] = replies_to(fake, asked["id"])
+        assert answer["content"].startswith("Hot Papers 2021-04-05 · cs.LG")
+
+        asked = fake.user_message(f"<@{fake.world.bot_id}> nice paper", channel=root)
+        await handled(bot, asked)
+        [answer] = replies_to(fake, asked["id"])
+        assert "nice" in answer["content"]  # a mention is always answered
+    finally:
+        await stop_bot(bot, task)
+
+
 async def test_a_dm_is_answered_in_the_dm(harness: Harness) -> None:
     fake = harness.fake
     dm = fake.dm_message("paper 2104.00002")

@@ -69,6 +69,13 @@ class CommandSpec:
     details: str = ""
     options: tuple[Option, ...] = ()
     admin_only: bool = False  # channel admins only (Slack admins, Discord Manage Channels)
+    try_this: str = ""  # the example error messages suggest (default: the first example)
+    with_category: str = ""  # an example around a category, e.g. "top 5 {} today"
+    with_n: str = ""  # an example with a number of papers
+
+    @property
+    def example(self) -> str:
+        return self.try_this or self.examples[0]
 
     @property
     def description(self) -> str:
@@ -125,6 +132,8 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         "physics) or several. PERIOD is today (default), yesterday, week, month, "
         "last N days or a date YYYY-MM-DD. Words can come in any order.",
         options=(COUNT, CATEGORY, PERIOD),
+        with_category="top 5 {} today",
+        with_n="top 5 cs.CV today",
     ),
     CommandSpec(
         "trending",
@@ -148,6 +157,8 @@ _COMMANDS: tuple[CommandSpec, ...] = (
                 template="{}h",
             ),
         ),
+        with_category="trending 5 {} 24h",
+        with_n="trending 10 cs.LG 48h",
     ),
     CommandSpec(
         "new",
@@ -160,6 +171,8 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, "
         "math, physics) or several.",
         options=(COUNT, CATEGORY),
+        with_category="new 5 {}",
+        with_n="new 5 cs.CV",
     ),
     CommandSpec(
         "paper",
@@ -187,6 +200,8 @@ _COMMANDS: tuple[CommandSpec, ...] = (
             Option("period", "today, this week, month, a date...", autocomplete="period"),
             COUNT,
         ),
+        with_category="search diffusion {}",
+        with_n="search diffusion video 10",
     ),
     CommandSpec(
         "details",
@@ -207,6 +222,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
                 max_value=MAX_N,
             ),
         ),
+        try_this="details 3",
     ),
     CommandSpec(
         "subscribe",
@@ -237,6 +253,9 @@ _COMMANDS: tuple[CommandSpec, ...] = (
             Option("days", "weekdays, daily, or days like mon wed fri (default: listing days)"),
         ),
         admin_only=True,
+        try_this="subscribe cs.CV cs.LG top 10 at 09:00 Europe/Berlin",
+        with_category="subscribe {} at 09:00",
+        with_n="subscribe cs.CV top 10",
     ),
     CommandSpec(
         "unsubscribe",
@@ -254,6 +273,8 @@ _COMMANDS: tuple[CommandSpec, ...] = (
             ),
         ),
         admin_only=True,
+        try_this="unsubscribe cs.CV",
+        with_category="unsubscribe {}",
     ),
     CommandSpec(
         "subscriptions",

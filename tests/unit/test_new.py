@@ -64,7 +64,9 @@ def test_new_defaults_to_five_of_every_category_and_takes_any_order(engine: Engi
 
 def test_new_mistakes_get_a_friendly_answer(engine: Engine) -> None:
     bad = parse_command("new 5 cs.CVV", addressed=True)
-    assert isinstance(bad, Invalid) and "did you mean `cs.CV`" in bad.message
+    assert isinstance(bad, Invalid) and "did you mean `cs.CV`? Try `new 5 cs.CV`." in bad.message
+    bad = parse_command("new 2.5", addressed=True)
+    assert isinstance(bad, Invalid) and "Try `new 5 cs.CV`" in bad.message
     assert "No papers" in ask(engine, "new astro-ph")
 
 

@@ -37,6 +37,19 @@ def test_every_example_parses_to_its_command(spec: CommandSpec) -> None:
 
 
 @pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_the_examples_mistakes_suggest_parse_too(spec: CommandSpec) -> None:
+    suggested = [spec.example, spec.with_n, spec.with_category.format("cs.CV")]
+    for example in filter(None, suggested):
+        parsed = parse_command(example, in_thread=True)
+        assert isinstance(parsed, spec.values), (example, parsed)
+
+
+def test_a_mistake_suggests_an_example_of_its_own_command() -> None:
+    bad = parse_command("trending 5 cs.CVV", addressed=True)
+    assert isinstance(bad, Invalid) and "Try `trending 5 cs.CV 24h`." in bad.message
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
 def test_aliases_read_as_the_command_and_have_its_help(spec: CommandSpec) -> None:
     for alias in spec.aliases:
         assert help_text(alias) == help_text(spec.name)

@@ -22,7 +22,7 @@ from adapters.slack.render import (
     reply_messages,
     unfurl_blocks,
 )
-from bot.commands.grammar import starts_like_a_command
+from bot.commands.grammar import PaperLookup, parse_command, starts_like_a_command
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
 
@@ -221,8 +221,11 @@ class SlackBot:
             return  # a pasted link: link_shared answers it
         if self.engine.store.deliveries.for_thread(PLATFORM, channel, str(thread)) is None:
             return  # not a digest's thread: people talking among themselves
-        # the bot's digest thread: a number or a command word is for the bot, other talk is not
+        # the bot's digest thread: a number or a command word is for the bot; other talk is not,
+        # but a pasted arXiv link or id there is still looked up
         addressed = starts_like_a_command(text)
+        if not addressed and not isinstance(parse_command(text, in_thread=True), PaperLookup):
+            return
         request = await self.request(client, text, user, channel, str(thread), addressed=addressed)
         reply = await self.engine.handle_async(request)
         if reply is not None:

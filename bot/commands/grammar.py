@@ -64,13 +64,12 @@ def parse_command(text: str, *, in_thread: bool = False, addressed: bool = False
 
 
 def starts_like_a_command(text: str) -> bool:
-    """Is a message in the bot's own digest thread for the bot: a mention, a bare number (`3`,
-    `#3`) or a first word that is a command word (`top 3 cs.CV`)? Other talk there is people
-    talking about the papers, and gets no answer."""
-    body, mentioned = strip_address(str(text))
-    tokens = tokenize(body)
-    if mentioned or not tokens:
-        return mentioned
+    """Is a message in the bot's own digest thread for the bot: a bare number (`3`, `#3`) or a
+    first word that is a command word (`top 3 cs.CV`)? Other talk there is people talking about
+    the papers, and gets no answer. Whether a leading mention is the bot's, the adapter knows."""
+    tokens = tokenize(strip_address(str(text))[0])
+    if not tokens:
+        return False
     first = tokens[0]
     if len(tokens) == 1 and re.fullmatch(r"#?[0-9]+", first.low):
         return True

@@ -491,7 +491,7 @@ async def test_talk_in_a_digest_thread_is_left_alone_and_commands_are_answered(
         root = fake.messages[fake.world.channel_id][-1]["id"]
         await fake.wait_for(lambda: fake.posts(root))
         before = len(fake.posts())
-        for talk in ("nice paper, thanks!", "Great list", "so 3 of them are CV?"):
+        for talk in ("nice paper, thanks!", "Great list", "so 3 of them?", "<@1234> nice!"):
             await handled(bot, fake.user_message(talk, channel=root, mention_bot=False))
         assert len(fake.posts()) == before
 

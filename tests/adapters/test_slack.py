@@ -611,7 +611,8 @@ async def test_talk_in_a_digest_thread_is_left_alone_and_commands_are_answered(
         [root] = await fake.wait_for(lambda: fake.posted(CHANNEL))
         thread = root["ts"]
 
-        for i, talk in enumerate(["nice paper, thanks!", "Great list", "so 3 of them are CV?"]):
+        chatter = ["nice paper, thanks!", "Great list", "so 3 of them?", f"<@{ALICE}> nice!"]
+        for i, talk in enumerate(chatter):
             await post_event(url, thread_message(talk, f"1617634200.00010{i}", thread))
         assert thread_of(fake, thread) == []
 

@@ -476,7 +476,8 @@ def test_hundred_kilobytes_parse() -> None:
         ("top 3 cs.CV", True),
         ("Details 2", True),
         ("top5", True),
-        ("<@U123ABC> nice paper", True),
+        ("<@U0BOB> nice find!", False),  # someone else mentioned: talk
+        ("<@U0BOB> top 3 cs.CV", True),
         ("nice paper, thanks!", False),
         ("Great list", False),
         ("so 3 of them are CV?", False),

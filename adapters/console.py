@@ -52,7 +52,7 @@ class ConsoleAdapter:
             self.engine.record_reply(request, reply, [message], self.thread)
 
     def ask(self, text: str) -> Reply:
-        request = Request(text=text, thread=self.thread, is_admin=True)
+        request = Request(text=text, thread=self.thread, is_admin=True, addressed=True)
         reply = self.engine.handle(request)
         if reply is None:
             reply = Reply("That is not a command I know. Try `help`.", ok=False)

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.commands import category_choices, command_text, register_commands
 from adapters.discord.config import DiscordConfig
 from adapters.discord.publisher import NO_MENTIONS, DiscordPublisher, send_messages
 from adapters.discord.render import (
@@ -18,10 +19,11 @@ from adapters.discord.render import (
     render_thread_messages,
     thread_name,
 )
-from bot.commands.grammar import Details, PaperLookup, parse_command
+from bot.commands.grammar import PaperLookup, parse_command, starts_like_a_command
 from bot.domain.models import Reply, Request
-from bot.domain.taxonomy import archives, categories_in
 from bot.services.engine import Engine
+
+__all__ = ["DiscordBot", "category_choices", "command_text", "intents_for", "is_manager", "where"]
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,6 @@ PLATFORM = "discord"
 # An answer slower than this (a paper fetched from arXiv) is deferred: Discord allows 3 s.
 DEFER_AFTER_SECONDS = 2.0
 NOT_A_COMMAND = "That is not a command I know. Try `/help`, or mention me with `top 5 cs.CV today`."
-HELP_TOPICS = ("top", "trending", "paper", "search", "details", "subscribe", "unsubscribe")
-PERIODS = ("today", "yesterday", "this week", "month", "last 3 days")
-MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
-# Option types, at module level: discord.py resolves the (string) annotations in these globals.
-Count = app_commands.Range[int, 1, 25]
-Hours = app_commands.Range[int, 1, 720]
 
 
 def intents_for(config: DiscordConfig) -> discord.Intents:
@@ -81,34 +77,6 @@ async def where(channel: Any, client: discord.Client) -> tuple[str, str | None]:
     return str(getattr(channel, "id", "")), None
 
 
-def command_text(*words: object) -> str:
-    """Slash-command options as one line of the chat grammar (`top 5 cs.CV today`)."""
-    return " ".join(str(w).strip() for w in words if w is not None and str(w).strip())
-
-
-def category_choices(current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete for a category option: the last word typed, matched by id or name."""
-    words = current.split()
-    done = " ".join(words[:-1]) if words and not current.endswith(" ") else " ".join(words)
-    typed = "" if not words or current.endswith(" ") else words[-1].lower()
-    pool = [*archives(), *categories_in()]
-    prefix = [(cid, name) for cid, name in pool if cid.lower().startswith(typed)]
-    named = [(cid, name) for cid, name in pool if typed and typed in name.lower()]
-    seen: set[str] = set()
-    choices = []
-    for cid, name in prefix + named:
-        if cid in seen:
-            continue
-        seen.add(cid)
-        value = f"{done} {cid}".strip()
-        if len(value) > 100:
-            continue
-        choices.append(app_commands.Choice(name=f"{value} — {name}"[:100], value=value))
-        if len(choices) >= MAX_CHOICES:
-            break
-    return choices
-
-
 class DiscordBot:
     """One discord.py client with the command tree, the message handler and the publisher."""
 
@@ -131,7 +99,7 @@ class DiscordBot:
         self.publisher = DiscordPublisher(
             self.client, request_timeout=config.request_timeout_seconds
         )
-        register_commands(self)
+        register_commands(self.tree, self.slash)
         self.tree.error(self._on_tree_error)
         self.client.event(self.on_message)
         self.client.setup_hook = self.setup_hook  # type: ignore[method-assign]
@@ -165,6 +133,7 @@ class DiscordBot:
             platform=PLATFORM,
             is_admin=is_dm
             or is_manager(interaction.user, interaction.permissions, self.config.manager_role),
+            addressed=True,  # a slash command
         )
         answering = asyncio.ensure_future(self.engine.handle_async(request))
         done, _ = await asyncio.wait({answering}, timeout=self.defer_after)
@@ -237,32 +206,41 @@ class DiscordBot:
         if not (mentioned or is_dm or self.config.message_content):
             return
         body = self._without_my_mentions(message, me.id)
-        addressed = mentioned or is_dm
         channel, thread = await where(message.channel, self.client)
+        # For the bot: a mention, a DM, or in its own digest thread a number or a command word.
+        addressed = (
+            mentioned
+            or is_dm
+            or (
+                thread is not None
+                and starts_like_a_command(body)
+                and self.engine.store.deliveries.for_thread(PLATFORM, channel, thread) is not None
+            )
+        )
         permissions = None
         if isinstance(message.author, discord.Member) and not is_dm:
             permissions = _permissions_in(message.channel, message.author)
         request = Request(
-            # a leading mention tells the grammar the message is for the bot
-            text=f"<@{me.id}> {body}" if addressed else body,
+            text=body,
             user=str(message.author.id),
             channel=channel,
             thread=thread,
             platform=PLATFORM,
             is_admin=is_dm or is_manager(message.author, permissions, self.config.manager_role),
+            addressed=addressed,
         )
         if addressed:
             answer = await self.engine.handle_async(request) or Reply(NOT_A_COMMAND, ok=False)
             await self._reply_to(message, request, answer)
             return
-        # Unaddressed (message-content intent on): only a pasted link, or `3` in a digest's thread.
+        # Overheard (message-content intent on): only a pasted arXiv link is answered.
         command = parse_command(body, in_thread=thread is not None)
-        if not isinstance(command, PaperLookup | Details):
+        if not isinstance(command, PaperLookup):
             return
         reply = await self.engine.handle_async(request)
         if reply is None or not reply.ok:
             return
-        if isinstance(command, PaperLookup) and thread is None:
+        if thread is None:
             await self._answer_in_new_thread(message, request, reply, command.arxiv_id)
         else:
             await self._reply_to(message, request, reply)
@@ -336,147 +314,3 @@ def _permissions_in(channel: Any, member: discord.Member) -> discord.Permissions
         return channel.permissions_for(member)
     except Exception:  # a partial channel: fall back to the member's server-wide permissions
         return getattr(member, "guild_permissions", None)
-
-
-# -- the slash commands -------------------------------------------------------------------------
-
-
-async def _category_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    return category_choices(current)
-
-
-async def _archive_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    typed = current.strip().lower()
-    return [
-        app_commands.Choice(name=f"{aid} — {name}"[:100], value=aid)
-        for aid, name in archives()
-        if aid.startswith(typed) or typed in name.lower()
-    ][:MAX_CHOICES]
-
-
-async def _period_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    typed = current.strip().lower()
-    found = [p for p in PERIODS if p.startswith(typed)] or ([current.strip()] if typed else [])
-    return [app_commands.Choice(name=p, value=p) for p in found if 0 < len(p) <= 100]
-
-
-def register_commands(bot: DiscordBot) -> None:
-    """Every command of the chat grammar as a slash command with typed options."""
-    tree = bot.tree
-
-    @tree.command(name="top", description="The most talked-about papers of a listing period")
-    @app_commands.describe(
-        count="How many papers (1-25, default 5)",
-        category="Categories or archives, e.g. cs.CV or cs.CV cs.LG or math",
-        period="today, yesterday, this week, month, last 3 days or a date (2021-04-05)",
-    )
-    @app_commands.autocomplete(category=_category_autocomplete, period=_period_autocomplete)
-    async def top(
-        interaction: discord.Interaction,
-        count: Count | None = None,
-        category: str | None = None,
-        period: str | None = None,
-    ) -> None:
-        await bot.slash(interaction, command_text("top", count, category, period))
-
-    @tree.command(name="trending", description="Papers getting the most attention right now")
-    @app_commands.describe(
-        count="How many papers (1-25, default 5)",
-        category="Categories or archives, e.g. cs.LG",
-        hours="The window in hours (default 24)",
-    )
-    @app_commands.autocomplete(category=_category_autocomplete)
-    async def trending(
-        interaction: discord.Interaction,
-        count: Count | None = None,
-        category: str | None = None,
-        hours: Hours | None = None,
-    ) -> None:
-        window = f"{hours}h" if hours is not None else None
-        await bot.slash(interaction, command_text("trending", count, category, window))
-
-    @tree.command(name="paper", description="One paper: details, score and who talked about it")
-    @app_commands.describe(id="An arXiv id or link, e.g. 2104.00743")
-    async def paper(interaction: discord.Interaction, id: str) -> None:
-        await bot.slash(interaction, command_text("paper", id))
-
-    @tree.command(name="search", description="Search titles, abstracts and authors")
-    @app_commands.describe(
-        words="What to look for",
-        category="Categories or archives",
-        period="today, this week, month, a date...",
-        count="How many papers (1-25, default 5)",
-    )
-    @app_commands.autocomplete(category=_category_autocomplete, period=_period_autocomplete)
-    async def search(
-        interaction: discord.Interaction,
-        words: str,
-        category: str | None = None,
-        period: str | None = None,
-        count: Count | None = None,
-    ) -> None:
-        await bot.slash(interaction, command_text("search", words, category, period, count))
-
-    @tree.command(name="details", description="Item N of the digest in this thread, in full")
-    @app_commands.describe(number="The item's number in the digest")
-    async def details(interaction: discord.Interaction, number: Count) -> None:
-        await bot.slash(interaction, command_text("details", number))
-
-    @tree.command(name="subscribe", description="Post a daily digest here (Manage Channels)")
-    @app_commands.describe(
-        category="Categories or archives (default: all)",
-        count="How many papers (1-25, default 5)",
-        at="Time of day, HH:MM (default 09:00)",
-        timezone="A timezone such as Europe/Berlin (default: the bot's)",
-        days="weekdays, daily, or days like mon wed fri (default: listing days)",
-    )
-    @app_commands.autocomplete(category=_category_autocomplete)
-    async def subscribe(
-        interaction: discord.Interaction,
-        category: str | None = None,
-        count: Count | None = None,
-        at: str | None = None,
-        timezone: str | None = None,
-        days: str | None = None,
-    ) -> None:
-        text = command_text(
-            "subscribe",
-            category,
-            f"top {count}" if count is not None else None,
-            f"at {at}" if at else None,
-            timezone,
-            days,
-        )
-        await bot.slash(interaction, text)
-
-    @tree.command(name="unsubscribe", description="Stop this channel's digests (Manage Channels)")
-    @app_commands.describe(category="Only the subscription for these categories (default: all)")
-    @app_commands.autocomplete(category=_category_autocomplete)
-    async def unsubscribe(interaction: discord.Interaction, category: str | None = None) -> None:
-        await bot.slash(interaction, command_text("unsubscribe", category))
-
-    @tree.command(name="subscriptions", description="This channel's digests")
-    async def subscriptions(interaction: discord.Interaction) -> None:
-        await bot.slash(interaction, "subscriptions")
-
-    @tree.command(name="categories", description="arXiv archives, or one archive's categories")
-    @app_commands.describe(archive="An archive such as cs, math or physics")
-    @app_commands.autocomplete(archive=_archive_autocomplete)
-    async def categories(interaction: discord.Interaction, archive: str | None = None) -> None:
-        await bot.slash(interaction, command_text("categories", archive))
-
-    @tree.command(name="help", description="What the bot can do, with examples")
-    @app_commands.describe(command="One command's help")
-    @app_commands.choices(
-        command=[app_commands.Choice(name=t, value=t) for t in HELP_TOPICS],
-    )
-    async def help_(
-        interaction: discord.Interaction, command: app_commands.Choice[str] | None = None
-    ) -> None:
-        await bot.slash(interaction, command_text("help", command.value if command else None))

@@ -22,6 +22,7 @@ from adapters.slack.render import (
     reply_messages,
     unfurl_blocks,
 )
+from bot.commands.grammar import PaperLookup, parse_command, starts_like_a_command
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
 
@@ -86,8 +87,16 @@ class SlackBot:
         return info
 
     async def request(
-        self, client: AsyncWebClient, text: str, user: str, channel: str, thread: str | None
+        self,
+        client: AsyncWebClient,
+        text: str,
+        user: str,
+        channel: str,
+        thread: str | None,
+        *,
+        addressed: bool,
     ) -> Request:
+        """`addressed`: the event says the message is for the bot (see `Request.addressed`)."""
         info = await self.user_info(client, user)
         return Request(
             text=text,
@@ -97,6 +106,7 @@ class SlackBot:
             platform=PLATFORM,
             is_admin=info.is_admin,
             timezone=info.timezone,
+            addressed=addressed,
         )
 
     # -- answering ---------------------------------------------------------------------------
@@ -147,6 +157,7 @@ class SlackBot:
             str(command.get("user_id") or ""),
             str(command.get("channel_id") or ""),
             None,
+            addressed=True,
         )
         reply = await self.engine.handle_async(request) or Reply(NOT_UNDERSTOOD, ok=False)
         if self.config.slash_replies == "in_channel":
@@ -178,7 +189,8 @@ class SlackBot:
         channel = str(event.get("channel") or "")
         thread = event.get("thread_ts")
         root = str(thread or event.get("ts") or "")
-        request = await self.request(client, str(event.get("text") or ""), user, channel, thread)
+        text = str(event.get("text") or "")
+        request = await self.request(client, text, user, channel, thread, addressed=True)
         reply = await self.engine.handle_async(request) or Reply(NOT_UNDERSTOOD, ok=False)
         await self.answer(client, request, reply, root or None)
 
@@ -195,7 +207,9 @@ class SlackBot:
         channel = str(event.get("channel") or "")
         thread = event.get("thread_ts")
         if event.get("channel_type") == "im":
-            direct = await self.request(client, ADDRESSED + text, user, channel, thread)
+            direct = await self.request(
+                client, ADDRESSED + text, user, channel, thread, addressed=True
+            )
             answer = await self.engine.handle_async(direct) or Reply(NOT_UNDERSTOOD, ok=False)
             await self.answer(client, direct, answer, thread)
             return
@@ -207,7 +221,12 @@ class SlackBot:
             return  # a pasted link: link_shared answers it
         if self.engine.store.deliveries.for_thread(PLATFORM, channel, str(thread)) is None:
             return  # not a digest's thread: people talking among themselves
-        request = await self.request(client, text, user, channel, str(thread))
+        # the bot's digest thread: a number or a command word is for the bot; other talk is not,
+        # but a pasted arXiv link or id there is still looked up
+        addressed = starts_like_a_command(text)
+        if not addressed and not isinstance(parse_command(text, in_thread=True), PaperLookup):
+            return
+        request = await self.request(client, text, user, channel, str(thread), addressed=addressed)
         reply = await self.engine.handle_async(request)
         if reply is not None:
             await self.answer(client, request, reply, str(thread))
@@ -221,7 +240,7 @@ class SlackBot:
             return
         if channel.startswith("D"):
             return  # a direct message: the DM listener answers the whole message
-        request = await self.request(client, "", user, channel, None)
+        request = await self.request(client, "", user, channel, None, addressed=True)
         cards = []
         seen: set[str] = set()
         for link in event.get("links") or []:

@@ -115,12 +115,12 @@ def run_queries(args: dict[str, Any]) -> dict[str, Any]:
     examples: dict[str, str] = {}
     for kind, asks in texts.items():
         for text in asks[: max(5, len(asks) // 20)]:  # warm-up, not measured
-            engine.handle(Request(text=text))
+            engine.handle(Request(text=text, addressed=True))
         times = []
         bad = 0
         for text in asks:
             started = time.perf_counter()
-            reply = engine.handle(Request(text=text))
+            reply = engine.handle(Request(text=text, addressed=True))
             times.append(_ms(started))
             if reply is None or (not reply.ok and kind != "search"):
                 bad += 1

@@ -113,7 +113,9 @@ def ask(config_path: Path | None, db: Path | None, text: tuple[str, ...], tz: st
 
     app = _app(config_path, db)
     try:
-        reply = app.engine.handle(Request(text=" ".join(text), timezone=_zone(tz), is_admin=True))
+        reply = app.engine.handle(
+            Request(text=" ".join(text), timezone=_zone(tz), is_admin=True, addressed=True)
+        )
         if reply is None:
             click.echo("That is not a command I know. Try `help`.")
             sys.exit(1)

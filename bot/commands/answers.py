@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 
 from bot.commands.tokens import (
     Token,
@@ -19,29 +20,32 @@ from bot.commands.types import (
 from bot.domain.ids import parse_arxiv_id
 from bot.domain.taxonomy import suggest
 
-EXAMPLES = {
-    "top": "top 5 cs.CV today",
-    "trending": "trending 10 cs.LG 48h",
-    "paper": "paper 2104.00743",
-    "search": "search diffusion video cs.CV week",
-    "subscribe": "subscribe cs.CV cs.LG top 10 at 09:00 Europe/Berlin",
-    "unsubscribe": "unsubscribe cs.CV",
-    "categories": "categories cs",
-    "details": "details 3",
-}
-WITH_CATEGORY = {
-    "top": "top 5 {} today",
-    "trending": "trending 5 {} 24h",
-    "search": "search diffusion {}",
-    "subscribe": "subscribe {} at 09:00",
-    "unsubscribe": "unsubscribe {}",
-}
-N_EXAMPLES = {
-    "top": "top 5 cs.CV today",
-    "trending": "trending 10 cs.LG 48h",
-    "search": "search diffusion video 10",
-    "subscribe": "subscribe cs.CV top 10",
-}
+
+class _FromRegistry(Mapping[str, str]):
+    """One example field of every command's registry entry, read when asked: the registry
+    imports the parsers, which import this module."""
+
+    def __init__(self, field: str) -> None:
+        self._field = field
+
+    def _values(self) -> dict[str, str]:
+        from bot.commands.registry import REGISTRY
+
+        return {c.name: str(getattr(c, self._field)) for c in REGISTRY if getattr(c, self._field)}
+
+    def __getitem__(self, command: str) -> str:
+        return self._values()[command]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+EXAMPLES: Mapping[str, str] = _FromRegistry("example")  # the one an error message suggests
+WITH_CATEGORY: Mapping[str, str] = _FromRegistry("with_category")  # "top 5 {} today"
+N_EXAMPLES: Mapping[str, str] = _FromRegistry("with_n")  # "top 5 cs.CV today"
 CAP_NOTE = f"Showing {MAX_N}, the most I list at once."
 WINDOW = re.compile(r"^([0-9]{1,6})(h|hr|hrs|hour|hours|d|day|days)$")
 

@@ -1,100 +1,14 @@
-"""Every chat command's usage, summary and examples, and the help texts built from them."""
+"""The help texts and the README's command table, built from the command registry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bot.commands.registry import BY_NAME, COMMAND_WORDS, REGISTRY, CommandSpec
+from bot.domain.taxonomy import archives, categories_in
 
+CommandHelp = CommandSpec  # the name help's callers knew
+COMMANDS: dict[str, CommandSpec] = BY_NAME
 
-@dataclass(frozen=True)
-class CommandHelp:
-    name: str
-    usage: str
-    summary: str
-    examples: tuple[str, ...]
-    details: str = ""
-
-
-COMMANDS: dict[str, CommandHelp] = {
-    c.name: c
-    for c in (
-        CommandHelp(
-            "top",
-            "top [N] [CATEGORY ...] [PERIOD]",
-            "The papers of a period's arXiv listings with the most attention.",
-            ("top 5 cs.CV today", "top 10 cs.LG stat.ML this week", "top math 2021-04-05"),
-            "N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, math, "
-            "physics) or several. PERIOD is today (default), yesterday, week, month, "
-            "last N days or a date YYYY-MM-DD. Words can come in any order.",
-        ),
-        CommandHelp(
-            "trending",
-            "trending [N] [CATEGORY ...] [WINDOW]",
-            "Papers ranked by the attention they got in a recent time window.",
-            ("trending", "trending 10 cs.LG 48h", "trending 5 quant-ph week"),
-            "WINDOW is 24h (default), 48h, 3d, today, week or month: at most 30 days.",
-        ),
-        CommandHelp(
-            "paper",
-            "paper ID|LINK",
-            "One paper in full: its score and where the attention came from.",
-            (
-                "paper 2104.00743",
-                "paper https://arxiv.org/abs/2104.00743v2",
-                "paper hep-th/9901001",
-            ),
-            "Any arXiv link (abs, pdf, html) or id works; pasting a link also works.",
-        ),
-        CommandHelp(
-            "search",
-            "search WORDS [CATEGORY ...] [PERIOD] [N]",
-            "Papers whose title, abstract or authors match your words, most attention first.",
-            ("search diffusion video cs.CV week", 'search "physics informed" networks'),
-            "Put words in quotes when they could be read as a category, number or period.",
-        ),
-        CommandHelp(
-            "details",
-            "N | details N",
-            "Item N of a digest in full; reply in the digest's thread.",
-            ("3", "details 3"),
-        ),
-        CommandHelp(
-            "subscribe",
-            "subscribe [CATEGORY ...] [top N] [at HH:MM] [TIMEZONE] [DAYS]",
-            "Post a digest to this channel every listing day (channel admins).",
-            (
-                "subscribe cs.CV",
-                "subscribe cs.CL cs.LG top 10 at 08:30 Europe/Berlin",
-                "subscribe math at 9am UTC mon,wed,fri",
-            ),
-            "Defaults: all categories, top 5, at 09:00, listing days. "
-            "DAYS: weekdays, daily or day names like mon,wed,fri.",
-        ),
-        CommandHelp(
-            "unsubscribe",
-            "unsubscribe [CATEGORY ...]",
-            "Stop this channel's digests: all of them, or those for some categories.",
-            ("unsubscribe", "unsubscribe cs.CV"),
-        ),
-        CommandHelp(
-            "subscriptions",
-            "subscriptions",
-            "List this channel's digest subscriptions.",
-            ("subscriptions",),
-        ),
-        CommandHelp(
-            "categories",
-            "categories [ARCHIVE]",
-            "The arXiv archives, or the categories of one archive.",
-            ("categories", "categories cs", "categories physics"),
-        ),
-        CommandHelp(
-            "help",
-            "help [COMMAND]",
-            "This overview, or one command in detail.",
-            ("help", "help top", "help subscribe"),
-        ),
-    )
-}
+TABLE_HEADER = ("| command | what it does | example |", "|---|---|---|")
 
 
 def help_text(topic: str | None = None) -> str:
@@ -103,11 +17,11 @@ def help_text(topic: str | None = None) -> str:
     if topic is None or not str(topic).strip():
         return _overview()
     key = str(topic).strip().lower()
-    found = COMMANDS.get(key)
+    found = COMMANDS.get(COMMAND_WORDS.get(key, key))
     if found is None:
         shown = " ".join(str(topic).split())[:40].replace("`", "'")
         return f"There is no command `{shown}`. Here is what I know:\n\n" + _overview()
-    lines = [f"{found.usage}", found.summary]
+    lines = [f"{found.usage}", found.description]
     if found.details:
         lines.append(found.details)
     lines.append("Examples: " + ", ".join(f"`{e}`" for e in found.examples))
@@ -116,6 +30,33 @@ def help_text(topic: str | None = None) -> str:
 
 def _overview() -> str:
     lines = ["Hot Papers: arXiv papers ranked by the attention they get. Commands:"]
-    lines.extend(f"  {c.usage} — {c.summary}" for c in COMMANDS.values())
+    lines.extend(f"  {c.usage} — {c.description}" for c in REGISTRY)
     lines.append("Paste an arXiv link and I will look it up. `help top` shows one command.")
+    return "\n".join(lines)
+
+
+def chat_table() -> str:
+    """The README's "Chat commands" table: one row per command, in the registry's order."""
+    rows = [
+        f"| `{_cell(c.usage)}` | {_cell(c.description)} | `{_cell(c.examples[0])}` |"
+        for c in REGISTRY
+    ]
+    return "\n".join([*TABLE_HEADER, *rows])
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def categories_text(archive: str | None) -> str:
+    """The arXiv archives, or one archive's categories (the `categories` answer)."""
+    if archive is None:
+        lines = ["arXiv archives (use `categories cs` for one archive's categories):"]
+        lines.extend(f"  {aid} — {name}" for aid, name in archives())
+        return "\n".join(lines)
+    cats = categories_in(archive)
+    if not cats:
+        return f"I don't know the archive `{archive}`. Try `categories cs`."
+    lines = [f"Categories in {archive}:"]
+    lines.extend(f"  {cid} — {name}" for cid, name in cats)
     return "\n".join(lines)

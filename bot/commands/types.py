@@ -11,6 +11,13 @@ MAX_N = 25
 DEFAULT_N = 5
 
 
+class Command:
+    """Any parsed chat command: each is a frozen dataclass deriving from this one, and the
+    command registry (bot/commands/registry.py) says which handler answers it."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Period:
     """A listing period as the user said it; the engine resolves it to dates."""
@@ -22,7 +29,7 @@ class Period:
 
 
 @dataclass(frozen=True)
-class Top:
+class Top(Command):
     n: int
     filters: tuple[CategoryFilter, ...]
     period: Period
@@ -30,7 +37,7 @@ class Top:
 
 
 @dataclass(frozen=True)
-class Trending:
+class Trending(Command):
     n: int
     filters: tuple[CategoryFilter, ...]
     hours: int
@@ -38,13 +45,13 @@ class Trending:
 
 
 @dataclass(frozen=True)
-class PaperLookup:
+class PaperLookup(Command):
     arxiv_id: str
     version: int | None = None
 
 
 @dataclass(frozen=True)
-class Search:
+class Search(Command):
     words: str
     filters: tuple[CategoryFilter, ...]
     period: Period | None
@@ -52,12 +59,12 @@ class Search:
 
 
 @dataclass(frozen=True)
-class Details:
+class Details(Command):
     item: int  # "3" or "details 3" (in a digest's thread)
 
 
 @dataclass(frozen=True)
-class Subscribe:
+class Subscribe(Command):
     filters: tuple[CategoryFilter, ...]
     n: int
     at: time
@@ -66,40 +73,25 @@ class Subscribe:
 
 
 @dataclass(frozen=True)
-class Unsubscribe:
+class Unsubscribe(Command):
     filters: tuple[CategoryFilter, ...] = ()  # empty = all of the channel's subscriptions
 
 
 @dataclass(frozen=True)
-class Subscriptions:
+class Subscriptions(Command):
     pass
 
 
 @dataclass(frozen=True)
-class Categories:
+class Categories(Command):
     archive: str | None = None
 
 
 @dataclass(frozen=True)
-class Help:
+class Help(Command):
     topic: str | None = None
 
 
 @dataclass(frozen=True)
-class Invalid:
+class Invalid(Command):
     message: str  # what was wrong, and an example that works
-
-
-Command = (
-    Top
-    | Trending
-    | PaperLookup
-    | Search
-    | Details
-    | Subscribe
-    | Unsubscribe
-    | Subscriptions
-    | Categories
-    | Help
-    | Invalid
-)

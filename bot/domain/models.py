@@ -144,7 +144,10 @@ class Request:
     platform: str = "console"
     is_admin: bool = False
     timezone: str | None = None
-    addressed: bool = True  # said to the bot (DM, mention, slash command, console), not overheard
+    # Said to the bot, as the adapter knows from the platform event: a DM, a mention, a slash
+    # command, the console; in the bot's own digest thread a bare number or a message starting
+    # with a command word. Overheard talk is not. Never a default: every adapter must say.
+    addressed: bool = field(kw_only=True)
 
 
 @dataclass(frozen=True)

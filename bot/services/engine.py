@@ -8,12 +8,14 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands import grammar as g
-from bot.commands.help import help_text
+from bot.commands.help import categories_text, help_text
+from bot.commands.registry import New, spec_for
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Reply, Request
-from bot.domain.taxonomy import CategoryFilter, archives, categories_in
+from bot.domain.taxonomy import CategoryFilter
 from bot.render.text import render_digest_text, render_paper_text
 from bot.services.periods import DateRange, NoListing, resolve_period
 from bot.services.rate_limits import RateLimiter
@@ -124,27 +126,26 @@ class Engine:
     def _dispatch(self, command: g.Command, request: Request, *, fetch: bool = True) -> Reply:
         if isinstance(command, g.Invalid):
             return Reply(command.message, ok=False)
-        if isinstance(command, g.Help):
-            return Reply(help_text(command.topic))
-        if isinstance(command, g.Categories):
-            return Reply(_categories_text(command.archive))
-        if isinstance(command, g.Top):
-            return self._top(command, request)
-        if isinstance(command, g.Trending):
-            return self._trending(command, request)
-        if isinstance(command, g.PaperLookup):
-            return self._paper(command.arxiv_id, fetch=fetch)
-        if isinstance(command, g.Search):
-            return self._search(command, request)
-        if isinstance(command, g.Details):
-            return self._details(command.item, request)
-        if isinstance(command, g.Subscribe | g.Unsubscribe | g.Subscriptions):
-            if self.subscriptions is None:
-                return Reply("Subscriptions are not available here.", ok=False)
-            return self.subscriptions(command, request)
-        return Reply("I don't know that one. Try `help`.", ok=False)
+        spec = spec_for(command)
+        handler = _HANDLERS.get(spec.handler) if spec is not None else None
+        if handler is None:
+            return Reply("I don't know that one. Try `help`.", ok=False)
+        return handler(self, command, request, fetch)
 
-    def _top(self, command: g.Top, request: Request) -> Reply:
+    # -- handlers: one per registry handler key (bot/commands/registry.py) --------------------
+
+    def _help(self, command: g.Help, _request: Request, _fetch: bool) -> Reply:
+        return Reply(help_text(command.topic))
+
+    def _categories(self, command: g.Categories, _request: Request, _fetch: bool) -> Reply:
+        return Reply(categories_text(command.archive))
+
+    def _subscriptions(self, command: g.Command, request: Request, _fetch: bool) -> Reply:
+        if self.subscriptions is None:
+            return Reply("Subscriptions are not available here.", ok=False)
+        return self.subscriptions(command, request)
+
+    def _top(self, command: g.Top, request: Request, _fetch: bool) -> Reply:
         result = self.digest(
             period=command.period,
             filters=command.filters,
@@ -156,7 +157,7 @@ class Engine:
         digest = _with_notes(result, command.notes)
         return Reply(render_digest_text(digest), digest=digest)
 
-    def _trending(self, command: g.Trending, request: Request) -> Reply:
+    def _trending(self, command: g.Trending, request: Request, _fetch: bool) -> Reply:
         now = self.clock()
         notes = list(command.notes)
         until = now
@@ -175,7 +176,23 @@ class Engine:
         )
         return Reply(render_digest_text(digest), digest=digest)
 
-    def _search(self, command: g.Search, request: Request) -> Reply:
+    def _new(self, command: New, request: Request, _fetch: bool) -> Reply:
+        today = self._today(request.timezone)
+        listing = resolve_period(g.Period("today"), self.store, today)
+        if isinstance(listing, NoListing):
+            return Reply(listing.message, ok=False)
+        day = listing.end
+        ranked = self.store.top(day, day, _union(command.filters), 100_000, float("-inf"))
+        papers = self.store.get_papers(r.paper_id for r in ranked)
+        by_time = sorted(ranked, key=lambda r: _submitted(papers.get(r.paper_id)), reverse=True)
+        if not by_time:
+            return Reply(f"No papers in the {day} listing for that. Try `new 5`.", ok=False)
+        title = f"New papers {day}" + _filter_suffix(command.filters)
+        notes = [*listing.notes, *command.notes]
+        digest = self._build(title, by_time[: command.n], command.filters, str(day), day, notes)
+        return Reply(render_digest_text(digest), digest=digest)
+
+    def _search(self, command: g.Search, request: Request, _fetch: bool) -> Reply:
         start = end = None
         notes: list[str] = []
         if command.period is not None:
@@ -194,7 +211,8 @@ class Engine:
         digest = self._build(title, ranked, command.filters, "search", end, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
-    def _paper(self, arxiv_id: str, *, fetch: bool = True) -> Reply:
+    def _paper(self, command: g.PaperLookup, _request: Request, fetch: bool) -> Reply:
+        arxiv_id = command.arxiv_id
         item = self.paper_item(arxiv_id)
         if item is None and fetch and self.paper_fetch is not None:
             try:
@@ -210,7 +228,8 @@ class Engine:
             )
         return Reply(render_paper_text(item), paper=item)
 
-    def _details(self, number: int, request: Request) -> Reply:
+    def _details(self, command: g.Details, request: Request, _fetch: bool) -> Reply:
+        number = command.item
         if request.thread is None:
             return Reply("Reply with a number inside a digest's thread, e.g. `3`.", ok=False)
         delivery = self.store.deliveries.for_thread(
@@ -336,6 +355,25 @@ class Engine:
         return self.clock().astimezone(zone).date()
 
 
+Handler = Callable[[Engine, Any, Request, bool], Reply]
+_HANDLERS: dict[str, Handler] = {
+    "top": Engine._top,
+    "trending": Engine._trending,
+    "paper": Engine._paper,
+    "search": Engine._search,
+    "new": Engine._new,
+    "details": Engine._details,
+    "subscriptions": Engine._subscriptions,
+    "categories": Engine._categories,
+    "help": Engine._help,
+}
+
+
+def _submitted(paper: Paper | None) -> tuple[datetime, str]:
+    floor = datetime.min.replace(tzinfo=UTC)
+    return (paper.submitted or floor, paper.arxiv_id) if paper else (floor, "")
+
+
 def _went_wrong() -> Reply:
     return Reply(
         "Sorry, something went wrong on my side while answering that. "
@@ -358,16 +396,3 @@ def _with_notes(digest: Digest, notes: Sequence[str]) -> Digest:
     if not notes:
         return digest
     return replace(digest, notes=digest.notes + tuple(notes))
-
-
-def _categories_text(archive: str | None) -> str:
-    if archive is None:
-        lines = ["arXiv archives (use `categories cs` for one archive's categories):"]
-        lines.extend(f"  {aid} — {name}" for aid, name in archives())
-        return "\n".join(lines)
-    cats = categories_in(archive)
-    if not cats:
-        return f"I don't know the archive `{archive}`. Try `categories cs`."
-    lines = [f"Categories in {archive}:"]
-    lines.extend(f"  {cid} — {name}" for cid, name in cats)
-    return "\n".join(lines)

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.bot import DiscordBot, category_choices, command_text
+from adapters.discord.commands import slash_text
 from adapters.discord.config import DiscordConfig
 from adapters.discord.publisher import DiscordPublisher, delivery_error, reference
 from adapters.discord.render import (
@@ -35,6 +36,7 @@ from adapters.discord.render import (
     render_thread_messages,
 )
 from adapters.discord.run import run_discord
+from bot.commands.registry import BY_NAME, REGISTRY
 from bot.domain.archive import archive_post_to_digest, parse_archive_post
 from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Post, Score, SourceScore
@@ -222,6 +224,31 @@ async def test_slash_commands_are_synced_to_the_test_guild_with_typed_options(
     assert top["count"]["type"] == 4 and top["count"]["max_value"] == 25
     assert top["category"]["type"] == 3 and top["category"]["autocomplete"] is True
     assert {o["name"] for o in commands["paper"]["options"]} == {"id"}
+
+
+async def test_every_registry_command_is_a_slash_command_with_its_options(
+    harness: Harness,
+) -> None:
+    commands = {c["name"]: c for c in harness.fake.commands[harness.fake.world.guild_id]}
+    assert set(commands) == {spec.name for spec in REGISTRY}
+    for spec in REGISTRY:
+        assert commands[spec.name]["description"] == spec.description[:100]
+        synced = {o["name"]: o for o in commands[spec.name].get("options") or []}
+        assert set(synced) == {o.name for o in spec.options}, spec.name
+        for wanted in spec.options:
+            got = synced[wanted.name]
+            assert got["type"] == (4 if wanted.kind is int else 3), (spec.name, got)
+            assert bool(got.get("required")) == wanted.required, (spec.name, got)
+            assert bool(got.get("autocomplete")) == (wanted.autocomplete is not None)
+            assert [c["value"] for c in got.get("choices") or []] == list(wanted.choices)
+            if wanted.max_value is not None:
+                assert got["max_value"] == wanted.max_value
+
+
+async def test_slash_help_offers_every_command_and_answers_one(harness: Harness) -> None:
+    fake = harness.fake
+    call = await answered(fake, fake.interaction("help", [option("command", "categories")]))
+    assert call.body["data"]["content"].startswith("categories [ARCHIVE]")
 
 
 async def test_slash_top_is_answered_through_the_interaction_callback(harness: Harness) -> None:
@@ -447,6 +474,39 @@ async def test_with_the_content_intent_a_pasted_link_gets_a_card_in_a_thread(
         await handled(bot, fake.user_message("3", channel=root, mention_bot=False))
         answer = [c.body for c in fake.posts(root) if c.body.get("message_reference")]
         assert answer[0]["embeds"][0]["title"] == "Paper 2104.00004"
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_talk_in_a_digest_thread_is_left_alone_and_commands_are_answered(
+    fake: FakeDiscord, engine: Engine
+) -> None:
+    """Defect 8: in the bot's digest thread (content intent on) only a bare number or a message
+    starting with a command word is for the bot; other talk there gets no answer."""
+    bot, task = await start_bot(fake, engine, DiscordConfig(message_content=True))
+    try:
+        await handled(bot, fake.user_message(f"<@{fake.world.bot_id}> top 5 cs.CV"))
+        root = fake.messages[fake.world.channel_id][-1]["id"]
+        await fake.wait_for(lambda: fake.posts(root))
+        before = len(fake.posts())
+        for talk in ("nice paper, thanks!", "Great list", "so 3 of them?", "<@1234> nice!"):
+            await handled(bot, fake.user_message(talk, channel=root, mention_bot=False))
+        assert len(fake.posts()) == before
+
+        asked = fake.user_message("2", channel=root, mention_bot=False)
+        await handled(bot, asked)
+        [answer] = replies_to(fake, asked["id"])
+        assert answer["embeds"][0]["title"] == "Paper 2104.00002"
+
+        asked = fake.user_message("top 3 cs.LG", channel=root, mention_bot=False)
+        await handled(bot, asked)
+        [answer] = replies_to(fake, asked["id"])
+        assert answer["content"].startswith("Hot Papers 2021-04-05 · cs.LG")
+
+        asked = fake.user_message(f"<@{fake.world.bot_id}> nice paper", channel=root)
+        await handled(bot, asked)
+        [answer] = replies_to(fake, asked["id"])
+        assert "nice" in answer["content"]  # a mention is always answered
     finally:
         await stop_bot(bot, task)
 
@@ -705,6 +765,9 @@ def test_config_is_checked_and_errors_name_the_key() -> None:
 def test_slash_options_become_grammar_text() -> None:
     assert command_text("top", 5, "cs.CV", "today") == "top 5 cs.CV today"
     assert command_text("top", None, " ", None) == "top"
+    subscribe = {"at": "08:30", "count": 3, "category": "cs.CV", "days": " "}
+    assert slash_text(BY_NAME["subscribe"], subscribe) == "subscribe cs.CV top 3 at 08:30"
+    assert slash_text(BY_NAME["trending"], {"hours": 48}) == "trending 48h"
 
 
 # -- the renderer (pure): golden outputs and limits -----------------------------------------------

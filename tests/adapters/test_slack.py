@@ -595,6 +595,41 @@ async def test_pasted_link_is_unfurled_or_answered_in_its_thread(
     assert "Language models read papers" in visible_text(reply["blocks"])
 
 
+async def test_talk_in_a_digest_thread_is_left_alone_and_commands_are_answered(
+    engine: Engine, fake: FakeSlack, client: Any
+) -> None:
+    """Defect 8: "nice paper, thanks!" under a digest got "I don't know `nice`". Only a bare
+    number or a message starting with a command word is for the bot there (or a mention).
+    Bolt answers each event only once the bot is done with it, so "no answer" is certain."""
+    app = build_app(
+        engine, CONFIG, client=client, signing_secret=SECRET, process_before_response=True
+    )
+    runner, port = await start_http(app, CONFIG)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        await post_command(url, slash_payload("top 5 today", fake=fake))
+        [root] = await fake.wait_for(lambda: fake.posted(CHANNEL))
+        thread = root["ts"]
+
+        chatter = ["nice paper, thanks!", "Great list", "so 3 of them?", f"<@{ALICE}> nice!"]
+        for i, talk in enumerate(chatter):
+            await post_event(url, thread_message(talk, f"1617634200.00010{i}", thread))
+        assert thread_of(fake, thread) == []
+
+        await post_event(url, thread_message("3", "1617634200.000200", thread))
+        [item] = thread_of(fake, thread)
+        assert "Diffusion for video" in visible_text(item["blocks"])
+
+        await post_event(url, thread_message("top 3 cs.CV", "1617634200.000300", thread))
+        assert header(thread_of(fake, thread)[1]) == "Hot Papers 2021-04-05 · cs.CV"
+
+        await post_event(url, mention(f"<@{BOT_USER}> nice paper", "1617634200.000400", thread))
+        assert "nice" in visible_text(thread_of(fake, thread)[2]["blocks"])  # asked: answered
+        assert len(thread_of(fake, thread)) == 3
+    finally:
+        await runner.cleanup()
+
+
 def channel_subscriptions(store: Store) -> list[Subscription]:
     return [
         s

@@ -310,6 +310,7 @@ class FakeClock:
 
 
 def ask(limiter: RateLimiter, user: str = "u1", channel: str = "c1", **kw: Any) -> Reply | None:
+    kw.setdefault("addressed", True)
     return limiter.check(Request(text="top", user=user, channel=channel, platform="slack", **kw))
 
 

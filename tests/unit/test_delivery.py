@@ -150,7 +150,9 @@ async def test_a_thread_reply_3_days_later_returns_item_3(db: Path) -> None:
 
     store = Store.open(db)
     engine = Engine(store, clock=lambda: datetime(2021, 4, 9, 15, tzinfo=UTC))
-    reply = engine.handle(Request("3", channel="C1", platform="slack", thread=sent.thread))
+    reply = engine.handle(
+        Request("3", channel="C1", platform="slack", thread=sent.thread, addressed=True)
+    )
 
     assert reply is not None and reply.paper is not None
     assert reply.paper.paper.arxiv_id == "2104.00002"  # item 3 of that digest

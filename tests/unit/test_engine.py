@@ -52,7 +52,7 @@ def engine_at(store: Store, when: datetime) -> Engine:
 
 
 def ask(engine: Engine, text: str, thread: str | None = None) -> str:
-    reply = engine.handle(Request(text=text, thread=thread))
+    reply = engine.handle(Request(text=text, thread=thread, addressed=True))
     assert reply is not None
     return reply.text
 
@@ -117,7 +117,7 @@ def test_bad_input_gets_a_friendly_answer_with_an_example(
     store: Store, text: str, expected: str
 ) -> None:
     engine = engine_at(store, datetime(2021, 4, 5, 15, tzinfo=UTC))
-    reply = engine.handle(Request(text=text or " ", thread="t"))
+    reply = engine.handle(Request(text=text or " ", thread="t", addressed=True))
     assert reply is not None and not reply.ok
     assert expected in reply.text
     assert "Traceback" not in reply.text
@@ -152,20 +152,32 @@ def test_search_finds_words_in_titles(store: Store) -> None:
 
 def test_a_number_in_a_digest_thread_answers_that_item(store: Store) -> None:
     engine = engine_at(store, datetime(2021, 4, 5, 15, tzinfo=UTC))
-    request = Request(text="top 3 today", platform="slack", channel="C1", thread=None)
+    request = Request(
+        text="top 3 today", platform="slack", channel="C1", thread=None, addressed=True
+    )
     reply = engine.handle(request)
     assert reply is not None and reply.digest is not None
     engine.record_reply(request, reply, ["1700000000.000100"], thread="1700000000.000100")
     answer = engine.handle(
-        Request(text="2", platform="slack", channel="C1", thread="1700000000.000100")
+        Request(
+            text="2", platform="slack", channel="C1", thread="1700000000.000100", addressed=True
+        )
     )
     assert answer is not None and answer.paper is not None
     assert answer.paper.paper.arxiv_id == "2104.00001"
     details = engine.handle(
-        Request(text="details 9", platform="slack", channel="C1", thread="1700000000.000100")
+        Request(
+            text="details 9",
+            platform="slack",
+            channel="C1",
+            thread="1700000000.000100",
+            addressed=True,
+        )
     )
     assert details is not None and "has 3 items" in details.text
-    elsewhere = engine.handle(Request(text="2", platform="slack", channel="C2", thread="x"))
+    elsewhere = engine.handle(
+        Request(text="2", platform="slack", channel="C2", thread="x", addressed=True)
+    )
     assert elsewhere is not None and "can't find a digest" in elsewhere.text
 
 
@@ -183,7 +195,7 @@ def test_help_lists_every_command(store: Store) -> None:
 def test_no_text_makes_the_engine_raise(store: Store, text: str) -> None:
     engine = engine_at(store, datetime(2021, 4, 5, 15, tzinfo=UTC))
     for thread in (None, "t"):
-        reply = engine.handle(Request(text=text, thread=thread))
+        reply = engine.handle(Request(text=text, thread=thread, addressed=True))
         if reply is not None:
             assert reply.text
             assert "Traceback" not in reply.text
@@ -231,17 +243,19 @@ async def test_an_arxiv_lookup_runs_off_the_event_loop_while_other_commands_are_
         return [paper("2311.99999", MONDAY, ("cs.CV",), title="A paper fetched from arXiv")]
 
     engine = Engine(store, clock=lambda: datetime(2021, 4, 5, 15, tzinfo=UTC), paper_fetch=fetch)
-    slow = asyncio.ensure_future(engine.handle_async(Request(text="paper 2311.99999")))
+    slow = asyncio.ensure_future(
+        engine.handle_async(Request(text="paper 2311.99999", addressed=True))
+    )
     while not asked:  # the lookup has started in its worker thread
         await asyncio.sleep(0.01)
-    meanwhile = await engine.handle_async(Request(text="top 3 cs.CV today"))
+    meanwhile = await engine.handle_async(Request(text="top 3 cs.CV today", addressed=True))
     assert meanwhile is not None and "Vision transformers at scale" in meanwhile.text
     assert not slow.done()
     release.set()
     reply = await slow
     assert reply is not None and reply.ok and "A paper fetched from arXiv" in reply.text
     assert asked == [["2311.99999"]]
-    again = await engine.handle_async(Request(text="paper 2311.99999"))
+    again = await engine.handle_async(Request(text="paper 2311.99999", addressed=True))
     assert again is not None and again.ok and asked == [["2311.99999"]]  # stored: not asked again
 
 
@@ -250,6 +264,6 @@ async def test_a_failed_arxiv_lookup_says_the_paper_is_unknown(store: Store) -> 
         raise TimeoutError("arXiv did not answer")
 
     engine = Engine(store, paper_fetch=fetch)
-    reply = await engine.handle_async(Request(text="paper 2311.99999"))
+    reply = await engine.handle_async(Request(text="paper 2311.99999", addressed=True))
     assert reply is not None and not reply.ok
     assert "I don't know arXiv:2311.99999" in reply.text

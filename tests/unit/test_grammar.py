@@ -24,7 +24,9 @@ from bot.commands.grammar import (
     Trending,
     Unsubscribe,
     parse_command,
+    starts_like_a_command,
 )
+from bot.domain.models import Request
 from bot.domain.taxonomy import resolve_filter
 
 CAP = "Showing 25, the most I list at once."
@@ -377,7 +379,8 @@ def test_echoed_user_text_is_short_and_cannot_close_a_code_span() -> None:
 
 
 def test_help_covers_every_command_with_examples_that_parse() -> None:
-    assert set(COMMANDS) == {
+    # at least the grammar of DESIGN's "Commands"; newer ones come from the registry too
+    assert set(COMMANDS) >= {
         "top",
         "trending",
         "paper",
@@ -460,3 +463,32 @@ def test_hundred_kilobytes_parse() -> None:
     assert isinstance(search, Invalid)
     pasted = parse_command("x " * 50_000 + "https://arxiv.org/abs/2104.00743")
     assert pasted == PaperLookup("2104.00743")
+
+
+# -- in the bot's digest thread: which messages are for the bot (defect 8) -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "for_the_bot"),
+    [
+        ("3", True),
+        ("#3", True),
+        ("top 3 cs.CV", True),
+        ("Details 2", True),
+        ("top5", True),
+        ("<@U0BOB> nice find!", False),  # someone else mentioned: talk
+        ("<@U0BOB> top 3 cs.CV", True),
+        ("nice paper, thanks!", False),
+        ("Great list", False),
+        ("so 3 of them are CV?", False),
+        ('"top" is a strong word', False),
+        ("", False),
+    ],
+)
+def test_what_in_a_digest_thread_is_for_the_bot(text: str, for_the_bot: bool) -> None:
+    assert starts_like_a_command(text) is for_the_bot
+
+
+def test_a_request_must_say_whether_it_is_addressed() -> None:
+    with pytest.raises(TypeError, match="addressed"):
+        Request(text="nice paper, thanks!")  # type: ignore[call-arg]

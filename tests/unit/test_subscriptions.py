@@ -29,7 +29,9 @@ def chat(store: Store, changes: list[str]) -> Engine:
 
 def say(engine: Engine, text: str, *, admin: bool) -> str:
     reply = engine.handle(
-        Request(text=text, user="U1", channel="papers", platform="slack", is_admin=admin)
+        Request(
+            text=text, user="U1", channel="papers", platform="slack", is_admin=admin, addressed=True
+        )
     )
     assert reply is not None
     return reply.text

@@ -1,0 +1,334 @@
+"""Every chat command, described once: its words, parser, help, slash options and handler.
+
+Help texts, the README's command table, Discord's slash commands and the engine's dispatch are
+all derived from `REGISTRY`. Adding a command means adding its entry here (with its parser and
+the value it parses to), its handler in the engine, and its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.commands import parsers as p
+from bot.commands.answers import capped
+from bot.commands.matchers import (
+    Parts,
+    match_category,
+    match_filler,
+    match_n_after_top,
+    match_number,
+    scan,
+)
+from bot.commands.tokens import Token
+from bot.commands.types import (
+    MAX_N,
+    Categories,
+    Command,
+    Details,
+    Help,
+    Invalid,
+    PaperLookup,
+    Search,
+    Subscribe,
+    Subscriptions,
+    Top,
+    Trending,
+    Unsubscribe,
+)
+from bot.domain.taxonomy import CategoryFilter
+
+Parser = Callable[[list[Token], str], Command]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One typed option of a command's slash form, and how its value reads in the grammar."""
+
+    name: str
+    description: str
+    kind: type = str  # str or int
+    required: bool = False
+    min_value: int | None = None
+    max_value: int | None = None
+    choices: tuple[str, ...] = ()
+    autocomplete: str | None = None  # "category", "period" or "archive"
+    template: str = "{}"  # e.g. "top {}", "at {}", "{}h"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]  # the first one goes in the README's table
+    parse: Parser  # the tokens after the command word -> a Command (or an Invalid)
+    values: tuple[type[Command], ...]  # what `parse` returns when the text is right
+    handler: str  # the key of the engine's handler that answers it
+    aliases: tuple[str, ...] = ()
+    details: str = ""
+    options: tuple[Option, ...] = ()
+    admin_only: bool = False  # channel admins only (Slack admins, Discord Manage Channels)
+    try_this: str = ""  # the example error messages suggest (default: the first example)
+    with_category: str = ""  # an example around a category, e.g. "top 5 {} today"
+    with_n: str = ""  # an example with a number of papers
+
+    @property
+    def example(self) -> str:
+        return self.try_this or self.examples[0]
+
+    @property
+    def description(self) -> str:
+        """One line: the summary, with who may use it."""
+        if not self.admin_only:
+            return self.summary
+        return self.summary.rstrip(".") + " (channel admins)."
+
+
+COUNT = Option(
+    "count", f"How many papers (1-{MAX_N}, default 5)", int, min_value=1, max_value=MAX_N
+)
+CATEGORY = Option(
+    "category",
+    "Categories or archives, e.g. cs.CV or cs.CV cs.LG or math",
+    autocomplete="category",
+)
+PERIOD = Option(
+    "period",
+    "today, yesterday, this week, month, last 3 days or a date (2021-04-05)",
+    autocomplete="period",
+)
+
+
+@dataclass(frozen=True)
+class New(Command):
+    n: int
+    filters: tuple[CategoryFilter, ...]
+    notes: tuple[str, ...] = ()
+
+
+def parse_new(tokens: list[Token], _text: str) -> Command:
+    parts = Parts("new")
+    problem: Invalid | None = scan(
+        tokens, parts, [match_filler, match_n_after_top, match_number, match_category]
+    )
+    if problem:
+        return problem
+    n, notes = capped(parts.n)
+    return New(n, tuple(parts.filters), notes)
+
+
+_COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "top",
+        "top [N] [CATEGORY ...] [PERIOD]",
+        "The papers of a period's arXiv listings with the most attention.",
+        ("top 5 cs.CV today", "top 10 cs.LG stat.ML this week", "top math 2021-04-05"),
+        p.parse_top,
+        (Top,),
+        "top",
+        aliases=("hot",),
+        details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, math, "
+        "physics) or several. PERIOD is today (default), yesterday, week, month, "
+        "last N days or a date YYYY-MM-DD. Words can come in any order.",
+        options=(COUNT, CATEGORY, PERIOD),
+        with_category="top 5 {} today",
+        with_n="top 5 cs.CV today",
+    ),
+    CommandSpec(
+        "trending",
+        "trending [N] [CATEGORY ...] [WINDOW]",
+        "Papers ranked by the attention they got in a recent time window.",
+        ("trending 10 cs.LG 48h", "trending", "trending 5 quant-ph week"),
+        p.parse_trending,
+        (Trending,),
+        "trending",
+        aliases=("trend",),
+        details="WINDOW is 24h (default), 48h, 3d, today, week or month: at most 30 days.",
+        options=(
+            COUNT,
+            Option("category", "Categories or archives, e.g. cs.LG", autocomplete="category"),
+            Option(
+                "hours",
+                "The window in hours (default 24)",
+                int,
+                min_value=1,
+                max_value=720,
+                template="{}h",
+            ),
+        ),
+        with_category="trending 5 {} 24h",
+        with_n="trending 10 cs.LG 48h",
+    ),
+    CommandSpec(
+        "new",
+        "new [N] [CATEGORY ...]",
+        "The latest listing's papers, newest submission first, whatever their attention.",
+        ("new 5 cs.CV", "new", "new 10 math"),
+        parse_new,
+        (New,),
+        "new",
+        details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, "
+        "math, physics) or several.",
+        options=(COUNT, CATEGORY),
+        with_category="new 5 {}",
+        with_n="new 5 cs.CV",
+    ),
+    CommandSpec(
+        "paper",
+        "paper ID|LINK",
+        "One paper in full: its score and where the attention came from.",
+        ("paper 2104.00743", "paper https://arxiv.org/abs/2104.00743v2", "paper hep-th/9901001"),
+        p.parse_paper,
+        (PaperLookup,),
+        "paper",
+        details="Any arXiv link (abs, pdf, html) or id works; pasting a link also works.",
+        options=(Option("id", "An arXiv id or link, e.g. 2104.00743", required=True),),
+    ),
+    CommandSpec(
+        "search",
+        "search WORDS [CATEGORY ...] [PERIOD] [N]",
+        "Papers whose title, abstract or authors match your words, most attention first.",
+        ("search diffusion video cs.CV week", 'search "physics informed" networks'),
+        p.parse_search,
+        (Search,),
+        "search",
+        details="Put words in quotes when they could be read as a category, number or period.",
+        options=(
+            Option("words", "What to look for", required=True),
+            Option("category", "Categories or archives", autocomplete="category"),
+            Option("period", "today, this week, month, a date...", autocomplete="period"),
+            COUNT,
+        ),
+        with_category="search diffusion {}",
+        with_n="search diffusion video 10",
+    ),
+    CommandSpec(
+        "details",
+        "N | details N",
+        "Item N of a digest in full; reply in the digest's thread.",
+        ("3", "details 3"),
+        p.parse_details,
+        (Details,),
+        "details",
+        aliases=("detail",),
+        options=(
+            Option(
+                "number",
+                "The item's number in the digest",
+                int,
+                required=True,
+                min_value=1,
+                max_value=MAX_N,
+            ),
+        ),
+        try_this="details 3",
+    ),
+    CommandSpec(
+        "subscribe",
+        "subscribe [CATEGORY ...] [top N] [at HH:MM] [TIMEZONE] [DAYS]",
+        "Post a digest to this channel every listing day.",
+        (
+            "subscribe cs.CV cs.LG top 5 at 09:00 Europe/Berlin",
+            "subscribe cs.CV",
+            "subscribe math at 9am UTC mon,wed,fri",
+        ),
+        p.parse_subscribe,
+        (Subscribe,),
+        "subscriptions",
+        details="Defaults: all categories, top 5, at 09:00, listing days. "
+        "DAYS: weekdays, daily or day names like mon,wed,fri.",
+        options=(
+            Option("category", "Categories or archives (default: all)", autocomplete="category"),
+            Option(
+                "count",
+                f"How many papers (1-{MAX_N}, default 5)",
+                int,
+                min_value=1,
+                max_value=MAX_N,
+                template="top {}",
+            ),
+            Option("at", "Time of day, HH:MM (default 09:00)", template="at {}"),
+            Option("timezone", "A timezone such as Europe/Berlin (default: the bot's)"),
+            Option("days", "weekdays, daily, or days like mon wed fri (default: listing days)"),
+        ),
+        admin_only=True,
+        try_this="subscribe cs.CV cs.LG top 10 at 09:00 Europe/Berlin",
+        with_category="subscribe {} at 09:00",
+        with_n="subscribe cs.CV top 10",
+    ),
+    CommandSpec(
+        "unsubscribe",
+        "unsubscribe [CATEGORY ...]",
+        "Stop this channel's digests: all of them, or those for some categories.",
+        ("unsubscribe", "unsubscribe cs.CV"),
+        p.parse_unsubscribe,
+        (Unsubscribe,),
+        "subscriptions",
+        options=(
+            Option(
+                "category",
+                "Only the subscription for these categories (default: all)",
+                autocomplete="category",
+            ),
+        ),
+        admin_only=True,
+        try_this="unsubscribe cs.CV",
+        with_category="unsubscribe {}",
+    ),
+    CommandSpec(
+        "subscriptions",
+        "subscriptions",
+        "List this channel's digest subscriptions.",
+        ("subscriptions",),
+        p.parse_subscriptions,
+        (Subscriptions,),
+        "subscriptions",
+        aliases=("subscription",),
+    ),
+    CommandSpec(
+        "categories",
+        "categories [ARCHIVE]",
+        "The arXiv archives, or the categories of one archive.",
+        ("categories cs", "categories", "categories physics"),
+        p.parse_categories,
+        (Categories,),
+        "categories",
+        aliases=("category",),
+        options=(
+            Option("archive", "An archive such as cs, math or physics", autocomplete="archive"),
+        ),
+    ),
+)
+
+
+def _parse_help(tokens: list[Token], _text: str) -> Command:
+    if not tokens:
+        return Help()
+    topic = tokens[0].low
+    return Help(COMMAND_WORDS.get(topic, topic[:40]))
+
+
+HELP = CommandSpec(
+    "help",
+    "help [COMMAND]",
+    "This overview, or one command in detail.",
+    ("help top", "help", "help subscribe"),
+    _parse_help,
+    (Help,),
+    "help",
+    aliases=("?",),
+    options=(
+        Option("command", "One command's help", choices=(*(c.name for c in _COMMANDS), "help")),
+    ),
+)
+
+REGISTRY: tuple[CommandSpec, ...] = (*_COMMANDS, HELP)
+BY_NAME: dict[str, CommandSpec] = {c.name: c for c in REGISTRY}
+COMMAND_WORDS: dict[str, str] = {word: c.name for c in REGISTRY for word in (c.name, *c.aliases)}
+_BY_VALUE: dict[type[Command], CommandSpec] = {v: c for c in REGISTRY for v in c.values}
+
+
+def spec_for(command: Command) -> CommandSpec | None:
+    """The entry whose parser made this command (None for an Invalid)."""
+    return _BY_VALUE.get(type(command))

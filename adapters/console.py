@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import signal
-from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from adapters.console_input import EXIT_ON_SIGINT, LineReader
+from adapters.console_input import LineReader
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
+
+if TYPE_CHECKING:
+    from adapters import AdapterContext
+    from bot.ports import Publisher
 
 THREAD = "console"  # the thread scheduled console digests are recorded in (bot.runtime)
 PROMPT = "> "
@@ -47,7 +49,7 @@ class ConsoleAdapter:
         self._messages += 1
         if reply.digest is not None:
             # A scheduled digest comes without a request: it is shown in this thread all the same.
-            request = request or Request(text="", thread=self.thread)
+            request = request or Request(text="", thread=self.thread, addressed=False)
             message = f"{self.thread}-{self._messages}"
             self.engine.record_reply(request, reply, [message], self.thread)
 
@@ -69,30 +71,12 @@ class ConsoleAdapter:
     async def serve(self, lines: TextIO, *, interactive: bool) -> None:
         """Answer lines from `lines` until EOF (Ctrl-D) or `quit`; other tasks run meanwhile.
 
-        Interactive: line editing and history (readline). Ctrl-C stops the console at once
-        with one log line and exit status 130 (SystemExit), wherever the cursor is."""
+        Interactive: line editing and history (readline). A stop signal (Ctrl-C, SIGTERM) is
+        the composition root's: it cancels this, wherever the cursor is."""
         reader = LineReader(lines, PROMPT if interactive else None)
-        interrupted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def interrupt() -> None:
-            if not interrupted.done():
-                interrupted.set_result(None)
-
-        watching = _on_sigint(interrupt)
         try:
             while True:
-                line = asyncio.ensure_future(reader.next_line())
-                waiting: set[asyncio.Future[str | None] | asyncio.Future[None]] = {
-                    line,
-                    interrupted,
-                }
-                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                if interrupted.done():
-                    line.cancel()
-                    self.console.print()
-                    log.warning("Interrupted (Ctrl-C): the console stops.")
-                    raise SystemExit(EXIT_ON_SIGINT)
-                text = line.result()
+                text = await reader.next_line()
                 if text is None:  # end of input
                     if interactive:
                         self.console.print()  # Ctrl-D left the cursor after the prompt
@@ -102,16 +86,48 @@ class ConsoleAdapter:
                     break
                 if text:
                     self.ask(text)
+        except asyncio.CancelledError:
+            if interactive:
+                self.console.print()  # the shell's prompt starts on a line of its own
+            raise
         finally:
-            if watching:
-                asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
             reader.close()
 
 
-def _on_sigint(callback: Callable[[], None]) -> bool:
-    """Route SIGINT to `callback` on the running loop; False where that is not possible."""
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, callback)
-    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-        return False
-    return True
+class ConsoleService:
+    """The console as one adapter among the others: greets, then answers stdin until EOF."""
+
+    name = "console"
+
+    def __init__(self, console: ConsoleAdapter, lines: TextIO, *, interactive: bool) -> None:
+        self.console = console
+        self.lines = lines
+        self.interactive = interactive
+        self._publisher = console_publisher(console)
+
+    @property
+    def publisher(self) -> Publisher:
+        return self._publisher
+
+    async def run(self) -> None:
+        self.console.greet()
+        await self.console.serve(self.lines, interactive=self.interactive)
+
+
+def console_publisher(console: ConsoleAdapter) -> Publisher:
+    """Scheduled digests for console subscriptions are printed as they fire."""
+    from adapters.recording import Published, RecordingPublisher
+    from bot.render.text import render_digest_text
+
+    def show(published: Published) -> None:
+        console.show(Reply(render_digest_text(published.digest), digest=published.digest))
+
+    return RecordingPublisher("console", thread=console.thread, on_publish=show)
+
+
+async def load(context: AdapterContext) -> ConsoleService:
+    import sys
+
+    console = ConsoleAdapter(context.engine)
+    lines = context.stdin if context.stdin is not None else sys.stdin
+    return ConsoleService(console, lines, interactive=context.interactive)

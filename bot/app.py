@@ -1,15 +1,26 @@
-"""The composition root: builds the store and engine (and later sources, scheduler, adapters)."""
+"""The composition root: the only place that builds the store, engine, scheduler, delivery
+service, ingest jobs and adapters, once per process, and runs them (`run_bot`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+import os
+import signal
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Config, default_database, load_config
+from bot.domain.errors import ConfigError
 from bot.domain.models import Paper
+from bot.ports import Adapter, Publisher
+from bot.scheduler import Scheduler
+from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine, EngineSettings, PaperFetch
+from bot.services.ingest import ingest_jobs
 from bot.services.rate_limits import RateLimiter, RateLimits
 from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
@@ -41,8 +52,14 @@ def database_path(config: Config, db: str | Path | None) -> Path:
     return default_database()
 
 
-def build_app(config_path: str | Path | None = None, db: str | Path | None = None) -> App:
-    config = load_config(config_path)
+def build_app(
+    config_path: str | Path | None = None,
+    db: str | Path | None = None,
+    *,
+    config: Config | None = None,
+) -> App:
+    """The one store (with the config's scoring applied), subscriptions and engine."""
+    config = config or load_config(config_path)
     store = Store.open(database_path(config, db), config.scoring)
     subscriptions = SubscriptionService(store, default_timezone=config.timezone)
     engine = Engine(
@@ -82,3 +99,159 @@ def _arxiv_fetch(config: Config) -> PaperFetch | None:
         return result.papers
 
     return fetch
+
+
+# -- running -------------------------------------------------------------------------------------
+
+EXIT_ON_SIGNAL = {signal.SIGTERM: 143, signal.SIGINT: 130}
+RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # an adapter's restarts back off to a minute
+STOP_GRACE_SECONDS = 10.0  # in-flight deliveries get this long to finish after a stop signal
+
+
+class Running:
+    """One `hotpapers run`: adapters supervised, the scheduler, and a clean stop on a signal."""
+
+    def __init__(self, app: App, stdin: TextIO, *, interactive: bool) -> None:
+        self.app = app
+        self.stdin = stdin
+        self.interactive = interactive
+        self.publishers: dict[str, Publisher] = {}
+        self.stopping = asyncio.Event()
+        self.signal: int | None = None
+        self.fatal: BaseException | None = None
+
+    def adapter_names(self) -> list[str]:
+        """The configured adapters; the console when nothing else is (or when it is listed)."""
+        configured = [name for name in self.app.config.adapters if name != "console"]
+        if not configured or "console" in self.app.config.adapters:
+            return ["console", *configured]
+        return configured
+
+    async def run(self) -> int:
+        """Serve until a signal, a fatal error, or (console alone) the end of input.
+
+        Returns the exit status: 0, or 128 + the signal's number."""
+        loop = asyncio.get_running_loop()
+        for signum in EXIT_ON_SIGNAL:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, self._on_signal, signum)
+        adapters = [await self._load(name) for name in self.adapter_names()]
+        for adapter in adapters:
+            if adapter.publisher is not None:
+                self.publishers[adapter.name] = adapter.publisher
+        scheduler = self._scheduler()
+        tasks = {
+            asyncio.create_task(self._supervise(a), name=f"adapter {a.name}") for a in adapters
+        }
+        try:
+            stop = asyncio.create_task(self.stopping.wait())
+            waiting = {*tasks, stop}
+            while not self.stopping.is_set():
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for task in done - {stop}:
+                    tasks.discard(task)
+                    if task.exception() is not None:
+                        self.fatal = task.exception()
+                        self.stopping.set()
+                    elif task.get_name() == "adapter console" and not tasks:
+                        self.stopping.set()  # the console alone: its end of input ends the run
+        finally:
+            await self._stop(scheduler, tasks)
+        if self.fatal is not None:
+            raise self.fatal
+        if self.signal is not None:
+            if self.signal == signal.SIGINT:
+                log.warning("Interrupted (Ctrl-C): stopped.")
+            else:
+                log.warning("stopped by %s", signal.Signals(self.signal).name)
+            return EXIT_ON_SIGNAL[signal.Signals(self.signal)]
+        return 0
+
+    def _on_signal(self, signum: int) -> None:
+        if self.signal is None:
+            self.signal = signum
+            log.info("%s: stopping", signal.Signals(signum).name)
+        self.stopping.set()
+
+    async def _load(self, name: str) -> Adapter:
+        from adapters import AdapterContext, loader
+
+        config = self.app.config
+        where = f"{config.path or 'config'} [adapters.{name}]"
+        context = AdapterContext(
+            name=name,
+            table=config.adapters.get(name, {}),
+            where=where,
+            env=os.environ,
+            engine=self.app.engine,
+            store=self.app.store,
+            publishers=self.publishers,
+            stdin=self.stdin,
+            interactive=self.interactive,
+        )
+        return await loader(name, where)(context)
+
+    def _scheduler(self) -> Scheduler:
+        """Config subscriptions synced first, then the scheduler started with its catch-up, and
+        only then chat changes wired to it (a sync before start must not pre-empt the catch-up)."""
+        app = self.app
+        app.subscriptions.sync_config_subscriptions(
+            app.config.subscriptions, where=str(app.config.path or "config")
+        )
+        scheduler = Scheduler(
+            app.store,
+            DeliveryService(app.store, app.engine, self.publishers),
+            ingest=ingest_jobs(app.config, self.stores),
+            misfire_grace_seconds=app.config.misfire_grace_seconds,
+        )
+        scheduler.start()
+        app.subscriptions.on_change = scheduler.reschedule
+        return scheduler
+
+    @contextlib.contextmanager
+    def stores(self) -> Iterator[Store]:
+        """The store an ingest job uses in its worker thread."""
+        yield self.app.store
+
+    async def _supervise(self, adapter: Adapter) -> None:
+        """Run an adapter; restart it with backoff when it fails for a reason worth retrying.
+
+        ConfigError (a refused token, a missing secret) is final and stops the run."""
+        failures = 0
+        while True:
+            log.info("adapter %s: starting", adapter.name)
+            try:
+                await adapter.run()
+            except (ConfigError, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                delay = RESTART_DELAYS[min(failures, len(RESTART_DELAYS) - 1)]
+                failures += 1
+                log.warning(
+                    "adapter %s: %s: %s; retrying in %g s",
+                    adapter.name,
+                    type(exc).__name__,
+                    str(exc)[:300],
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
+            log.info("adapter %s: stopped", adapter.name)
+            return
+
+    async def _stop(self, scheduler: Scheduler, tasks: set[asyncio.Task[None]]) -> None:
+        """Stop taking commands and new jobs, let in-flight deliveries finish (their intent
+        records cover a cut one), then stop every adapter."""
+        scheduler.shutdown()
+        running = scheduler.running_jobs()
+        if running:
+            log.info("waiting up to %g s for %d running job(s)", STOP_GRACE_SECONDS, len(running))
+            await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        for task in [*tasks, *running]:
+            task.cancel()
+        await asyncio.gather(*tasks, *running, return_exceptions=True)
+
+
+async def run_bot(app: App, stdin: TextIO, *, interactive: bool) -> int:
+    """Run the configured adapters (the console when none), the scheduler and its ingest jobs."""
+    return await Running(app, stdin, interactive=interactive).run()

@@ -47,3 +47,20 @@ class Publisher(Protocol):
     async def notify_admin(self, channel: str, text: str) -> None:
         """Tell the channel's admins something went wrong (best effort)."""
         ...
+
+
+class Adapter(Protocol):
+    """One configured platform, as the composition root sees it.
+
+    `run()` connects and serves until cancelled; it raises ConfigError when the platform refuses
+    the configuration for good (a revoked token), anything else when it failed and is worth
+    another try (the composition root restarts it with backoff). `publisher` is what scheduled
+    digests go through while it is connected (None: this adapter posts no digests).
+    """
+
+    name: str
+
+    @property
+    def publisher(self) -> Publisher | None: ...
+
+    async def run(self) -> None: ...

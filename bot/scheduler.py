@@ -2,8 +2,8 @@
 
 APScheduler 3's AsyncIOScheduler: deliveries are coroutines (the platform clients are asyncio),
 and coroutine jobs run on the event loop's thread, the one thread that owns the store's SQLite
-connection. Synchronous ingest callables run in a worker thread (asyncio.to_thread): they must
-open their own Store there (one connection per thread).
+connection. Synchronous ingest callables run in the scheduler's own worker threads (so a slow
+source never waits behind, or holds up, other threads' work), on the process's one Store.
 
 Job functions are module-level and take ids only (no closures), so a persistent job store could
 pickle them; they find the live Scheduler through a registry keyed by its id.
@@ -16,7 +16,8 @@ import contextlib
 import inspect
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,6 +124,9 @@ class Scheduler:
         )
         self.aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self._signatures: dict[str, tuple[str, str, str | None]] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+        self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
+        self._ingest_active = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -150,9 +154,20 @@ class Scheduler:
         log.info("scheduler started: %d jobs", len(self.aps.get_jobs()))
 
     def shutdown(self) -> None:
+        """Start no new job; running ones go on (see `running_jobs`), ingest threads are left to
+        finish or be abandoned at exit."""
         if self.aps.running:
             self.aps.shutdown(wait=False)
+        self._ingest_pool.shutdown(wait=False, cancel_futures=True)
         _RUNTIMES.pop(self.id, None)
+
+    def running_jobs(self) -> set[asyncio.Task[Any]]:
+        """The digest and ingest jobs running now (to wait for, or cancel, at a stop)."""
+        return {task for task in self._running if not task.done()}
+
+    def ingest_busy(self) -> bool:
+        """Whether an ingest job's worker thread is still running."""
+        return self._ingest_active > 0
 
     def reschedule(self) -> None:
         """Bring the digest jobs in line with the stored subscriptions (no restart needed)."""
@@ -182,6 +197,16 @@ class Scheduler:
                 log.exception("on_delivered callback failed")
         return outcome
 
+    def _count_ingest(self, func: Callable[[], object]) -> Callable[[], object]:
+        def counted() -> object:
+            self._ingest_active += 1
+            try:
+                return func()
+            finally:
+                self._ingest_active -= 1
+
+        return counted
+
     async def run_ingest(self, name: str) -> None:
         entry = self.ingest.get(name)
         if entry is None:
@@ -192,11 +217,28 @@ class Scheduler:
             if inspect.iscoroutinefunction(func):
                 await func()
             else:
-                result = await asyncio.to_thread(func)
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self._ingest_pool, self._count_ingest(func)
+                )
                 if inspect.isawaitable(result):
                     await result
         except Exception:
             log.exception("ingest %s failed; the next run tries again", name)
+
+    @contextlib.contextmanager
+    def tracked(self, what: str) -> Iterator[None]:
+        """Count the running job in `running_jobs`; a stop that cancels it is logged as such,
+        not as the job's failure (APScheduler would print a CancelledError traceback)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        except asyncio.CancelledError:
+            log.info("%s: cut off by the stop; the next start picks it up", what)
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -264,8 +306,10 @@ async def run_digest_job(runtime_id: str, subscription_id: int) -> str:
             "scheduler %s is not running: digest job %s dropped", runtime_id, subscription_id
         )
         return "no scheduler"
-    outcome = await runtime.run_subscription(subscription_id)
-    return outcome.status if outcome is not None else "inactive"
+    with runtime.tracked(f"digest {subscription_id}"):
+        outcome = await runtime.run_subscription(subscription_id)
+        return outcome.status if outcome is not None else "inactive"
+    return "stopped"
 
 
 async def run_ingest_job(runtime_id: str, name: str) -> None:
@@ -274,4 +318,5 @@ async def run_ingest_job(runtime_id: str, name: str) -> None:
     if runtime is None:
         log.warning("scheduler %s is not running: ingest job %s dropped", runtime_id, name)
         return
-    await runtime.run_ingest(name)
+    with runtime.tracked(f"ingest {name}"):
+        await runtime.run_ingest(name)

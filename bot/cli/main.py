@@ -46,12 +46,12 @@ class ConfigProblems(click.ClickException):
             click.echo(f"Error: {line}", err=True)
 
 
-def _app(config_path: Path | None, db: Path | None) -> App:
+def _app(config_path: Path | None, db: Path | None, *, config: Config | None = None) -> App:
     from bot.app import build_app
     from bot.logs import configure_logging
 
     try:
-        app = build_app(config_path, db)
+        app = build_app(config_path, db, config=config)
     except ConfigError as exc:
         raise ConfigProblems(str(exc)) from None
     configure_logging(app.config)
@@ -89,18 +89,32 @@ def run(config_path: Path | None, db: Path | None) -> None:
     """Run the bot: with no config, the console on the bundled sample data."""
     import asyncio
 
-    from bot.runtime import run_bot
+    from bot.app import run_bot
 
-    checked_config(config_path)  # what doctor checks, before anything is created
-    app = _app(config_path, db)
+    config = checked_config(config_path)  # what doctor checks, before anything is created
+    app = _app(config_path, db, config=config)
+    code = 0
     try:
-        asyncio.run(run_bot(app, sys.stdin, interactive=sys.stdin.isatty()))
+        code = asyncio.run(run_bot(app, sys.stdin, interactive=sys.stdin.isatty()))
     except KeyboardInterrupt:
-        pass
+        code = 130
     except ConfigError as exc:
         raise ConfigProblems(str(exc)) from None
     finally:
         app.close()
+    if code:
+        _exit_now(code)
+
+
+def _exit_now(code: int) -> None:
+    """Exit after a stop signal without waiting for a source's worker thread still inside a
+    network call: what it had not committed is rolled back by SQLite, and its next run redoes it."""
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @cli.command()

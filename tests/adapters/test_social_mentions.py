@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -530,20 +531,17 @@ class _Stop(Exception):
 async def test_start_social_polls_mentions_and_registers_the_publisher(
     platform: str, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import runtime
-    from bot.app import App
+    from adapters import AdapterContext, loader
+    from adapters.social import service as social
 
     async def stop(seconds: float) -> None:
-        assert seconds == runtime.MENTION_POLL_SECONDS
+        assert seconds == social.MENTION_POLL_SECONDS
         raise _Stop
 
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(runtime.asyncio, "sleep", stop)
-    app = App(
-        config=cast(Any, None), store=store, engine=engine(store), subscriptions=cast(Any, None)
-    )
     publishers: dict[str, Publisher] = {}
+    seen: dict[str, Publisher] = {}
     with serve() as fake:
         x_fake(fake, Posts())
         XMentionsFake(mentions=[x_tweet("1000000000000000501", ANA, "@hotpapers top")]).install(
@@ -558,12 +556,26 @@ async def test_start_social_polls_mentions_and_registers_the_publisher(
         )
         toot = mastodon_mention("61", mastodon_status("6001", "ana", f"<p>{BOT_LINK} top</p>"))
         fake.route("/api/v1/notifications", json_answer([toot]))
-        service = await runtime.start_social(
-            platform, app, {"base_url": fake.url}, "test.toml", publishers
+        context = AdapterContext(
+            name=platform,
+            table={"base_url": fake.url},
+            where="test.toml",
+            env=dict(os.environ),
+            engine=engine(store),
+            store=store,
+            publishers=publishers,
         )
+        adapter = await loader(platform)(context)
+
+        async def stop_and_look(seconds: float) -> None:
+            seen.update(publishers)  # registered while connected
+            await stop(seconds)
+
+        monkeypatch.setattr(social.asyncio, "sleep", stop_and_look)
         with pytest.raises(_Stop):
-            await service
-    assert set(publishers) == {platform}
+            await adapter.run()
+    assert set(seen) == {platform}
+    assert publishers == {}  # gone once it stopped
     first = {
         "x": "1000000000000000501",
         "bluesky": "2026-11-24T09:01:00.000Z|",

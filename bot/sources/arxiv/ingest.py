@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from rich.progress import Progress, TaskID
 
@@ -348,20 +347,6 @@ def backfill(
         resumed=tuple(s for s, r in runs.items() if r.resumed),
         problems=tuple(problems),
     )
-
-
-def listings_job(db_path: str | Path, config: ArxivSourceConfig) -> Callable[[], ListingReport]:
-    """A scheduler ingest job: opens its own Store (it runs in a worker thread) and one client."""
-
-    def job() -> ListingReport:
-        store = Store.open(db_path)
-        try:
-            with ArxivClient.from_config(config) as client:
-                return ingest_listings(store, client, config.categories, datetime.now(UTC))
-        finally:
-            store.close()
-
-    return job
 
 
 def run_ingest(

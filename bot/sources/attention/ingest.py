@@ -9,10 +9,8 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from bot.domain.scoring import ScoringConfig
 from bot.sources.attention import SOURCE_NAMES
 from bot.sources.attention.base import Lookup, Source, SourceReport, run_source
 from bot.sources.attention.config import (
@@ -115,41 +113,6 @@ def ingest_source(
     report = run_source(store, source, lookup, feed_bots)
     log.info("%s", report.summary())
     return report
-
-
-def ingest_at(
-    db_path: str | Path,
-    scoring: ScoringConfig,
-    name: str,
-    config: SourceConfig | Mapping[str, Any],
-    lookup_factory: Callable[[Store], Lookup | None] | None = None,
-    feed_bots: FeedBotRule | None = None,
-) -> SourceReport:
-    """Ingest in the calling thread with its own Store (the scheduler runs this in a worker)."""
-    store = Store.open(db_path, scoring)
-    try:
-        lookup = lookup_factory(store) if lookup_factory else None
-        return ingest_source(store, name, config, lookup, feed_bots=feed_bots)
-    finally:
-        store.close()
-
-
-def ingest_jobs(
-    sources: Mapping[str, SourceConfig],
-    db_path: str | Path,
-    scoring: ScoringConfig,
-    lookup_factory: Callable[[Store], Lookup | None] | None = None,
-    feed_bots: FeedBotRule | None = None,
-) -> dict[str, tuple[Callable[[], object], float]]:
-    """name -> (callable, interval minutes) for the scheduler, for each enabled source."""
-    return {
-        name: (
-            functools.partial(ingest_at, db_path, scoring, name, cfg, lookup_factory, feed_bots),
-            float(cfg.interval_minutes),
-        )
-        for name, cfg in sources.items()
-        if cfg.enabled
-    }
 
 
 def arxiv_client(table: Mapping[str, Any], where: str = "[sources.arxiv]") -> Any:

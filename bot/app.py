@@ -19,8 +19,9 @@ from bot.domain.models import Paper
 from bot.ports import Adapter, Publisher
 from bot.scheduler import Scheduler
 from bot.services.delivery import DeliveryService
-from bot.services.engine import Engine, EngineSettings, PaperFetch
+from bot.services.engine import Engine, EngineSettings
 from bot.services.ingest import ingest_jobs
+from bot.services.lookups import PaperFetch
 from bot.services.rate_limits import RateLimiter, RateLimits
 from bot.services.subscriptions import SubscriptionService
 from bot.store import Store

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +16,7 @@ from bot.commands.registry import New, spec_for
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Reply, Request
 from bot.domain.taxonomy import CategoryFilter
 from bot.render.text import render_digest_text, render_paper_text
+from bot.services.lookups import LookupBusy, LookupFailed, PaperFetch, PaperLookups
 from bot.services.periods import DateRange, NoListing, resolve_period
 from bot.services.rate_limits import RateLimiter
 from bot.store import Ranked, Store
@@ -36,7 +36,6 @@ class EngineSettings:
 
 
 # Fetches papers by id from arXiv: network only, never the store, so it may run in a worker thread.
-PaperFetch = Callable[[Sequence[str]], Sequence[Paper]]
 SubscriptionHandler = Callable[[g.Command, Request], Reply]
 
 
@@ -55,6 +54,7 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.paper_fetch = paper_fetch
+        self.lookups = PaperLookups(paper_fetch) if paper_fetch is not None else None
         self.subscriptions = subscriptions
         self.limiter = limiter  # None: no command rate limits (tests, benchmarks, the CLI)
 
@@ -80,17 +80,27 @@ class Engine:
         command = self._parse(request)
         if (
             isinstance(command, g.PaperLookup)
-            and self.paper_fetch is not None
-            and not self.store.known_ids([command.arxiv_id])
+            and self.lookups is not None
+            and self.needs_metadata(command.arxiv_id)
         ):
             try:
-                papers = await asyncio.to_thread(self.paper_fetch, [command.arxiv_id])
+                papers = await self.lookups.lookup_async([command.arxiv_id], request.user or "")
                 self.store.upsert_papers(papers)
-            except Exception as exc:
-                log.warning(
-                    "metadata lookup for %s failed: %s", command.arxiv_id, type(exc).__name__
+            except LookupBusy:
+                return Reply(
+                    "I'm still looking up your previous paper on arXiv; ask again when it's "
+                    "answered, e.g. `paper 2104.00743`.",
+                    ok=False,
                 )
+            except LookupFailed as exc:
+                if self.needs_metadata(command.arxiv_id):
+                    return _lookup_failed(command.arxiv_id, str(exc))
         return self._answer(command, request, fetch=False)
+
+    def needs_metadata(self, arxiv_id: str) -> bool:
+        """Unknown, or known only from attention (a placeholder without a title)."""
+        paper = self.store.get_paper(arxiv_id)
+        return paper is None or not paper.title
 
     def _limited(self, request: Request) -> Reply | None:
         return self.limiter.check(request) if self.limiter is not None else None
@@ -214,11 +224,12 @@ class Engine:
     def _paper(self, command: g.PaperLookup, _request: Request, fetch: bool) -> Reply:
         arxiv_id = command.arxiv_id
         item = self.paper_item(arxiv_id)
-        if item is None and fetch and self.paper_fetch is not None:
+        if fetch and self.lookups is not None and (item is None or not item.paper.title):
             try:
-                self.store.upsert_papers(self.paper_fetch([arxiv_id]))
-            except Exception as exc:
-                log.warning("metadata lookup for %s failed: %s", arxiv_id, type(exc).__name__)
+                self.store.upsert_papers(self.lookups.lookup([arxiv_id]))
+            except LookupFailed as exc:
+                if item is None:
+                    return _lookup_failed(arxiv_id, str(exc))
             item = self.paper_item(arxiv_id)
         if item is None:
             return Reply(
@@ -396,3 +407,11 @@ def _with_notes(digest: Digest, notes: Sequence[str]) -> Digest:
     if not notes:
         return digest
     return replace(digest, notes=digest.notes + tuple(notes))
+
+
+def _lookup_failed(arxiv_id: str, why: str) -> Reply:
+    return Reply(
+        f"I couldn't look arXiv:{arxiv_id} up just now ({why}). Try again in a minute, "
+        f"e.g. `paper {arxiv_id}`.",
+        ok=False,
+    )

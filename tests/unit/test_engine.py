@@ -266,4 +266,5 @@ async def test_a_failed_arxiv_lookup_says_the_paper_is_unknown(store: Store) -> 
     engine = Engine(store, paper_fetch=fetch)
     reply = await engine.handle_async(Request(text="paper 2311.99999", addressed=True))
     assert reply is not None and not reply.ok
-    assert "I don't know arXiv:2311.99999" in reply.text
+    assert "I couldn't look arXiv:2311.99999 up just now" in reply.text
+    assert "paper 2311.99999" in reply.text  # an example that works, once arXiv answers

@@ -6,20 +6,19 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.commands import grammar as g
 from bot.commands.help import categories_text, help_text
 from bot.commands.registry import New, spec_for
-from bot.domain.models import Digest, DigestItem, Observation, Paper, Reply, Request
-from bot.domain.taxonomy import CategoryFilter
+from bot.domain.models import Digest, Observation, Paper, Reply, Request
 from bot.render.text import render_digest_text, render_paper_text
+from bot.services.digests import DigestQueries, filter_suffix, union_of
 from bot.services.lookups import LookupBusy, LookupFailed, PaperFetch, PaperLookups
-from bot.services.periods import DateRange, NoListing, resolve_period
+from bot.services.periods import NoListing, resolve_period
 from bot.services.rate_limits import RateLimiter
-from bot.store import Ranked, Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ class EngineSettings:
 SubscriptionHandler = Callable[[g.Command, Request], Reply]
 
 
-class Engine:
+class Engine(DigestQueries):
     def __init__(
         self,
         store: Store,
@@ -179,8 +178,8 @@ class Engine:
                 f"before the latest attention I have ({latest:%Y-%m-%d %H:%M} UTC)."
             )
         since = until - timedelta(hours=command.hours)
-        ranked = self.store.trending(since, until, _union(command.filters), command.n)
-        title = f"Trending papers, last {command.hours} h" + _filter_suffix(command.filters)
+        ranked = self.store.trending(since, until, union_of(command.filters), command.n)
+        title = f"Trending papers, last {command.hours} h" + filter_suffix(command.filters)
         digest = self._build(
             title, ranked, command.filters, f"trending {command.hours}h", until.date(), notes
         )
@@ -192,12 +191,12 @@ class Engine:
         if isinstance(listing, NoListing):
             return Reply(listing.message, ok=False)
         day = listing.end
-        ranked = self.store.top(day, day, _union(command.filters), 100_000, float("-inf"))
+        ranked = self.store.top(day, day, union_of(command.filters), 100_000, float("-inf"))
         papers = self.store.get_papers(r.paper_id for r in ranked)
         by_time = sorted(ranked, key=lambda r: _submitted(papers.get(r.paper_id)), reverse=True)
         if not by_time:
             return Reply(f"No papers in the {day} listing for that. Try `new 5`.", ok=False)
-        title = f"New papers {day}" + _filter_suffix(command.filters)
+        title = f"New papers {day}" + filter_suffix(command.filters)
         notes = [*listing.notes, *command.notes]
         digest = self._build(title, by_time[: command.n], command.filters, str(day), day, notes)
         return Reply(render_digest_text(digest), digest=digest)
@@ -210,14 +209,14 @@ class Engine:
             if isinstance(period, NoListing):
                 return Reply(period.message, ok=False)
             start, end, notes = period.start, period.end, list(period.notes)
-        ranked = self.store.search(command.words, _union(command.filters), start, end, command.n)
+        ranked = self.store.search(command.words, union_of(command.filters), start, end, command.n)
         if not ranked:
             return Reply(
                 f"No papers match “{command.words}”. Try fewer or other words, "
                 f"e.g. `search diffusion video`.",
                 ok=False,
             )
-        title = f"Search: {command.words}" + _filter_suffix(command.filters)
+        title = f"Search: {command.words}" + filter_suffix(command.filters)
         digest = self._build(title, ranked, command.filters, "search", end, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
@@ -259,82 +258,6 @@ class Engine:
             return Reply(f"Item {number} is no longer in my store.", ok=False)
         return Reply(render_paper_text(item), paper=item)
 
-    # -- digests ---------------------------------------------------------------------------
-
-    def digest(
-        self,
-        *,
-        period: g.Period | None = None,
-        on: date | None = None,
-        filters: Sequence[CategoryFilter] = (),
-        n: int = 5,
-        timezone: str | None = None,
-    ) -> Digest | NoListing:
-        """The top papers of a period's listings, for a category filter."""
-        if on is not None:
-            period = g.Period(kind="date", on=on, label=on.isoformat())
-        period = period or g.Period(kind="today")
-        resolved = resolve_period(period, self.store, self._today(timezone))
-        if isinstance(resolved, NoListing):
-            return resolved
-        return self.digest_for_range(resolved, filters, n)
-
-    def digest_for_range(
-        self, period: DateRange, filters: Sequence[CategoryFilter], n: int
-    ) -> Digest:
-        n = max(1, min(n, 1000))
-        ranked = self.store.top(
-            period.start, period.end, _union(filters), n, self.settings.min_score
-        )
-        title = f"{self.settings.title} {period.label}" + _filter_suffix(filters)
-        return self._build(title, ranked, filters, period.label, period.end, list(period.notes))
-
-    def _build(
-        self,
-        title: str,
-        ranked: list[Ranked],
-        filters: Sequence[CategoryFilter],
-        period: str,
-        on: date | None,
-        notes: Iterable[str],
-    ) -> Digest:
-        ids = [r.paper_id for r in ranked]
-        papers = self.store.get_papers(ids)
-        scores = self.store.scores_of(ids)
-        items = []
-        for rank, paper_id in enumerate(ids, start=1):
-            paper = papers.get(paper_id) or Paper(arxiv_id=paper_id, title="")
-            items.append(
-                DigestItem(
-                    rank=rank,
-                    paper=paper,
-                    score=scores[paper_id],
-                    posts=tuple(self.store.top_posts(paper_id, self.settings.posts_per_item)),
-                    measured_at=self.store.measured_at(paper_id),
-                )
-            )
-        return Digest(
-            title=title,
-            date=on,
-            items=tuple(items),
-            filter=tuple(f.label for f in filters),
-            period=period,
-            notes=tuple(notes),
-            generated_at=self.clock(),
-        )
-
-    def paper_item(self, arxiv_id: str, rank: int = 1) -> DigestItem | None:
-        paper = self.store.get_paper(arxiv_id)
-        if paper is None:
-            return None
-        return DigestItem(
-            rank=rank,
-            paper=paper,
-            score=self.store.score_of(arxiv_id),
-            posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
-            measured_at=self.store.measured_at(arxiv_id),
-        )
-
     # -- deliveries and ingest ---------------------------------------------------------------
 
     def record_reply(
@@ -360,10 +283,6 @@ class Engine:
     ) -> None:
         self.store.upsert_papers(papers)
         self.store.upsert_observations(observations)
-
-    def _today(self, timezone: str | None) -> date:
-        zone = ZoneInfo(timezone or self.settings.timezone)
-        return self.clock().astimezone(zone).date()
 
 
 Handler = Callable[[Engine, Any, Request, bool], Reply]
@@ -391,16 +310,6 @@ def _went_wrong() -> Reply:
         "Try again, or `help` for examples.",
         ok=False,
     )
-
-
-def _union(filters: Sequence[CategoryFilter]) -> frozenset[str] | None:
-    if not filters:
-        return None
-    return frozenset().union(*(f.categories for f in filters))
-
-
-def _filter_suffix(filters: Sequence[CategoryFilter]) -> str:
-    return (" · " + " ".join(f.label for f in filters)) if filters else ""
 
 
 def _with_notes(digest: Digest, notes: Sequence[str]) -> Digest:

@@ -1,0 +1,114 @@
+"""Digests from the store: the top papers of a period's listings for a category filter, and one
+paper as a digest item. Mixed into the Engine (it needs `store`, `settings` and `clock`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.commands import grammar as g
+from bot.domain.models import Digest, DigestItem, Paper
+from bot.domain.taxonomy import CategoryFilter
+from bot.services.periods import DateRange, NoListing, resolve_period
+from bot.store import Ranked, Store
+
+if TYPE_CHECKING:
+    from bot.services.engine import EngineSettings
+
+
+class DigestQueries:
+    store: Store
+    settings: EngineSettings
+    clock: Callable[[], datetime]
+
+    # -- digests ---------------------------------------------------------------------------
+
+    def digest(
+        self,
+        *,
+        period: g.Period | None = None,
+        on: date | None = None,
+        filters: Sequence[CategoryFilter] = (),
+        n: int = 5,
+        timezone: str | None = None,
+    ) -> Digest | NoListing:
+        """The top papers of a period's listings, for a category filter."""
+        if on is not None:
+            period = g.Period(kind="date", on=on, label=on.isoformat())
+        period = period or g.Period(kind="today")
+        resolved = resolve_period(period, self.store, self._today(timezone))
+        if isinstance(resolved, NoListing):
+            return resolved
+        return self.digest_for_range(resolved, filters, n)
+
+    def digest_for_range(
+        self, period: DateRange, filters: Sequence[CategoryFilter], n: int
+    ) -> Digest:
+        n = max(1, min(n, 1000))
+        ranked = self.store.top(
+            period.start, period.end, union_of(filters), n, self.settings.min_score
+        )
+        title = f"{self.settings.title} {period.label}" + filter_suffix(filters)
+        return self._build(title, ranked, filters, period.label, period.end, list(period.notes))
+
+    def _build(
+        self,
+        title: str,
+        ranked: list[Ranked],
+        filters: Sequence[CategoryFilter],
+        period: str,
+        on: date | None,
+        notes: Iterable[str],
+    ) -> Digest:
+        ids = [r.paper_id for r in ranked]
+        papers = self.store.get_papers(ids)
+        scores = self.store.scores_of(ids)
+        items = []
+        for rank, paper_id in enumerate(ids, start=1):
+            paper = papers.get(paper_id) or Paper(arxiv_id=paper_id, title="")
+            items.append(
+                DigestItem(
+                    rank=rank,
+                    paper=paper,
+                    score=scores[paper_id],
+                    posts=tuple(self.store.top_posts(paper_id, self.settings.posts_per_item)),
+                    measured_at=self.store.measured_at(paper_id),
+                )
+            )
+        return Digest(
+            title=title,
+            date=on,
+            items=tuple(items),
+            filter=tuple(f.label for f in filters),
+            period=period,
+            notes=tuple(notes),
+            generated_at=self.clock(),
+        )
+
+    def paper_item(self, arxiv_id: str, rank: int = 1) -> DigestItem | None:
+        paper = self.store.get_paper(arxiv_id)
+        if paper is None:
+            return None
+        return DigestItem(
+            rank=rank,
+            paper=paper,
+            score=self.store.score_of(arxiv_id),
+            posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
+            measured_at=self.store.measured_at(arxiv_id),
+        )
+
+    def _today(self, timezone: str | None) -> date:
+        zone = ZoneInfo(timezone or self.settings.timezone)
+        return self.clock().astimezone(zone).date()
+
+
+def union_of(filters: Sequence[CategoryFilter]) -> frozenset[str] | None:
+    if not filters:
+        return None
+    return frozenset().union(*(f.categories for f in filters))
+
+
+def filter_suffix(filters: Sequence[CategoryFilter]) -> str:
+    return (" · " + " ".join(f.label for f in filters)) if filters else ""

@@ -202,12 +202,19 @@ def doctor(config_path: Path | None, db: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"config: {config.path or 'none (console on the bundled sample)'}")
     path = database_path(config, db)
-    store = Store.open(path, config.scoring)
+    store = Store.open(path)
     try:
         latest = store.latest_listing_date()
         click.echo(
             f"database: {path} ({store.count('papers'):,} papers, "
             f"{store.count('observations'):,} observations, latest listing {latest or 'none'})"
+        )
+        same = store.scoring.fingerprint() == config.scoring.fingerprint()
+        click.echo(
+            "scoring: as configured"
+            if same
+            else "scoring: the config's settings differ from the stored scores' "
+            "(the next start rescores every paper)"
         )
         integrity = store.conn.execute("PRAGMA quick_check").fetchone()[0]
         click.echo(f"integrity: {integrity}")

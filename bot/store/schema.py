@@ -264,3 +264,17 @@ def m005_rowid_scores_and_archives(db: Database) -> None:
         """
     )
     conn.execute("DROP TABLE temp.hp_archive_map")
+
+
+@migrations()
+def m007_scoring_account_days(db: Database) -> None:
+    """One account's posts of one day, by time: the feed-bot rule counts a day's papers at ingest.
+    The scoring settings in force now live in meta (scoring_config), set by Store.apply_scoring;
+    a database scored before (its weights frozen at ingest) is rescored by its first one."""
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS observations_by_account_day
+            ON observations (source, account, observed_at, paper_id);
+        UPDATE meta SET value = 'scored before m007' WHERE key = 'scoring';
+        """
+    )

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from bot.domain.ids import find_arxiv_ids
 from bot.domain.models import Observation
-from bot.sources.attention.feedbots import FeedBotRule, reweigh
+from bot.domain.scoring import FeedBotRule
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,10 @@ def run_source(
     feed_bots: FeedBotRule | None = None,
 ) -> SourceReport:
     """Fetch, store observations and cursor, look unknown papers up. Never raises: a failing
-    source is logged and reported so the other sources go on (it retries on its next run)."""
+    source is logged and reported so the other sources go on (it retries on its next run).
+
+    `feed_bots` is kept for callers and has no effect: the store weighs feed-bot posts by the
+    scoring settings in force (Store.apply_scoring)."""
     try:
         result = source.fetch(store)
     except SourceError as exc:
@@ -97,7 +100,6 @@ def run_source(
     ids = {o.arxiv_id for o in observations} | set(result.papers_unknown)
     unknown = sorted(untitled_papers(store, ids))
     try:
-        observations = reweigh(store, observations, feed_bots or FeedBotRule())
         stored = store.upsert_observations(observations)
         if result.cursor is not None:
             store.set_cursor(cursor_name(source.name), result.cursor)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.domain.scoring import ScoringConfig
+from bot.domain.scoring import FeedBotRule, ScoringConfig
 from bot.sources.attention import SOURCE_NAMES
 from bot.sources.attention.base import Lookup, Source, SourceReport, run_source
 from bot.sources.attention.config import (
@@ -24,7 +24,6 @@ from bot.sources.attention.config import (
     TwitterConfig,
     from_mapping,
 )
-from bot.sources.attention.feedbots import FeedBotRule
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -125,7 +124,10 @@ def ingest_at(
     lookup_factory: Callable[[Store], Lookup | None] | None = None,
     feed_bots: FeedBotRule | None = None,
 ) -> SourceReport:
-    """Ingest in the calling thread with its own Store (the scheduler runs this in a worker)."""
+    """Ingest in the calling thread with its own Store (the scheduler runs this in a worker).
+
+    The store counts by the settings applied at start (build_app); `scoring` and `feed_bots`
+    are kept for callers and change nothing here."""
     store = Store.open(db_path, scoring)
     try:
         lookup = lookup_factory(store) if lookup_factory else None

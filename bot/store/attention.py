@@ -1,9 +1,8 @@
-"""Observations and the attention aggregates: the one SQL expression of the scoring rules.
+"""Observations and the attention aggregates kept current on every ingest.
 
-The rules themselves (which observations count, one per group, post weights, the feed-bot rule,
-source weights) are defined in bot/domain/scoring.py. This module is their only SQL form:
-`counted_totals_sql` turns any set of candidate observations into per (paper, source) totals, and
-the incremental aggregates, the full recompute and `trending` all go through it.
+The rules (which observations count, one per group, post weights, the feed-bot rule, source
+weights) are defined in bot/domain/scoring.py; their one SQL form is bot/store/counting.py, used
+here by the incremental aggregates and the full recompute, and by `trending` (ranking.py).
 
 The settings in force are the ones last given to `apply_scoring`, kept in the database (meta),
 so every Store on the database counts alike whoever opened it and with what.
@@ -22,6 +21,14 @@ from typing import TYPE_CHECKING
 from bot.domain.models import Observation, Paper
 from bot.domain.scoring import ScoringConfig, post_weight
 from bot.store.codec import time_text
+from bot.store.counting import (
+    CANDIDATE_COLUMNS,
+    candidates_sql,
+    counted_totals_sql,
+    in_day_sql,
+    source_weight_sql,
+)
+from bot.store.weights import Weights
 
 log = logging.getLogger(__name__)
 
@@ -29,90 +36,13 @@ BATCH = 2000  # papers recomputed per aggregate statement
 SCORING_META = "scoring_config"  # the applied settings, as JSON
 FINGERPRINT_META = "scoring"  # their fingerprint
 
-# -- the counting rules in SQL (once) -------------------------------------------------------------
-
-CANDIDATE_COLUMNS = (
-    "id, paper_id, source, kind, account, reposts, likes, replies, quotes, weight, observed_at, "
-    "is_repost"
-)
-
-
-def group_key_sql(scoring: ScoringConfig, o: str = "o") -> str:
-    """The group an observation counts in (see domain.scoring.group_key)."""
-    if not scoring.one_post_per_account:
-        return f"{o}.key"
-    return f"CASE WHEN {o}.kind = 'post' AND {o}.account <> '' THEN {o}.account ELSE {o}.key END"
-
-
-def candidates_sql(scoring: ScoringConfig, where: str, o: str = "o") -> str:
-    """Candidate rows (gkey + CANDIDATE_COLUMNS) from `observations {o} WHERE {where}`."""
-    columns = ", ".join(f"{o}.{c.strip()}" for c in CANDIDATE_COLUMNS.split(","))
-    return (
-        f"SELECT {group_key_sql(scoring, o)} AS gkey, {columns} FROM observations {o} WHERE {where}"
-    )
-
-
-def counted_totals_sql(candidates: str, scoring: ScoringConfig) -> str:
-    """Per (paper, source) totals of the rows that count among `candidates` (rows with a gkey
-    and CANDIDATE_COLUMNS): only posts and aggregates, reposts only if they are posts, no
-    excluded account, and of each (paper, source, gkey) only the most engaged row (ties: the
-    first stored). Columns: paper_id, source, posts, accounts, reposts, likes, replies, quotes,
-    score (before source weights), measured_at."""
-    reposts_count = int(scoring.reposts_are_posts)
-    return f"""
-        SELECT paper_id, source, sum(kind = 'post') AS posts,
-               count(DISTINCT CASE WHEN kind = 'post' AND account <> '' THEN account END)
-                   AS accounts,
-               sum(reposts) AS reposts, sum(likes) AS likes, sum(replies) AS replies,
-               sum(quotes) AS quotes, sum((reposts + likes) * weight) AS score,
-               max(observed_at) AS measured_at
-        FROM (
-            SELECT c.*, row_number() OVER (
-                PARTITION BY c.paper_id, c.source, c.gkey
-                ORDER BY c.reposts + c.likes DESC, c.id) AS rank_in_group
-            FROM ({candidates}) c
-            WHERE c.kind IN ('post', 'aggregate')
-              AND ({reposts_count} OR c.is_repost = 0)
-              AND c.account NOT IN (SELECT account FROM excluded_accounts)
-        )
-        WHERE rank_in_group = 1
-        GROUP BY paper_id, source
-    """
-
-
-def source_weight_sql(scoring: ScoringConfig, source: str = "a.source") -> str:
-    """A source's weight (domain: ScoringConfig.weight_of)."""
-    weights = scoring.source_weights
-    if not weights:
-        return "1.0"
-    cases = " ".join(
-        f"WHEN '{s.replace(chr(39), '')}' THEN {float(w)!r}" for s, w in weights.items()
-    )
-    return f"(CASE {source} {cases} ELSE 1.0 END)"
-
-
-def day_post_sql(o: str) -> str:
-    """Posts that count towards the feed-bot rule's (source, account, UTC day) (domain: day_key)."""
-    return (
-        f"{o}.kind = 'post' AND {o}.is_repost = 0 AND {o}.account <> '' "
-        f"AND {o}.observed_at IS NOT NULL"
-    )
-
-
-def in_day_sql(o: str, d: str) -> str:
-    """Observation {o} falls in the day of hp_days row {d} (a range the index can use)."""
-    return (
-        f"{o}.source = {d}.source AND {o}.account = {d}.account "
-        f"AND {o}.observed_at >= {d}.day || 'T00:00:00' AND {o}.observed_at < {d}.day || 'T99'"
-    )
-
 
 @functools.lru_cache(maxsize=16)
 def _parse_scoring(text: str) -> ScoringConfig:
     return ScoringConfig.from_json(text)
 
 
-class Attention:
+class Attention(Weights):
     """Store methods for observations and the aggregates kept current on every ingest."""
 
     conn: sqlite3.Connection
@@ -191,91 +121,6 @@ class Attention:
             else:
                 self._refresh(ids, scoring)
         return len(rows)
-
-    def _register_weight(self, scoring: ScoringConfig) -> None:
-        """hp_post_weight(followers, feed_bot_day): domain.scoring.post_weight, for SQL."""
-        self.conn.create_function(
-            "hp_post_weight", 2, lambda followers, bot: post_weight(followers, scoring, bool(bot))
-        )
-
-    def _load_batch(self, rows: Sequence[tuple[object, ...]], days: bool) -> None:
-        """temp.hp_batch: the rows' new values; temp.hp_days: the (source, account, day)s they are
-        in now or were in before (with the feed-bot rule on)."""
-        for statement in (  # execute(), not executescript(): that would commit the transaction
-            "CREATE TEMP TABLE IF NOT EXISTS hp_batch (source TEXT, key TEXT, kind TEXT, "
-            "observed_at TEXT, account TEXT, is_repost INTEGER)",
-            "CREATE TEMP TABLE IF NOT EXISTS hp_days (source TEXT, account TEXT, day TEXT, "
-            "bot INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (source, account, day)) WITHOUT ROWID",
-            "DELETE FROM hp_batch",
-            "DELETE FROM hp_days",
-        ):
-            self.conn.execute(statement)
-        self.conn.executemany(
-            "INSERT INTO hp_batch (source, key, kind, observed_at, account, is_repost) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(r[0], r[1], r[3], r[4], r[5], r[11]) for r in rows],
-        )
-        if not days:
-            return
-        self.conn.execute(  # the days the rows were in before
-            f"""
-            INSERT OR IGNORE INTO hp_days (source, account, day)
-            SELECT o.source, o.account, substr(o.observed_at, 1, 10)
-            FROM hp_batch b CROSS JOIN observations o ON o.source = b.source AND o.key = b.key
-            WHERE {day_post_sql("o")}
-            """
-        )
-        self.conn.execute(  # and the days they will be in (a stored time stays if none is given)
-            f"""
-            INSERT OR IGNORE INTO hp_days (source, account, day)
-            SELECT n.source, n.account, substr(n.observed_at, 1, 10)
-            FROM (SELECT b.source, b.kind, b.account, b.is_repost,
-                         coalesce(b.observed_at, s.observed_at) AS observed_at
-                  FROM hp_batch b LEFT JOIN observations s
-                    ON s.source = b.source AND s.key = b.key) n
-            WHERE {day_post_sql("n")}
-            """
-        )
-
-    def _reweigh_days(self, scoring: ScoringConfig) -> None:
-        """The feed-bot rule over the days in temp.hp_days, and their posts' weights."""
-        self.conn.execute(
-            f"""
-            UPDATE hp_days SET bot = (
-                SELECT count(DISTINCT o.paper_id) FROM observations o
-                WHERE {in_day_sql("o", "hp_days")} AND {day_post_sql("o")}
-            ) > ?
-            """,
-            (scoring.feed_bots.max_links_per_day,),
-        )
-        self.conn.execute(
-            f"""
-            UPDATE observations SET weight = w.weight
-            FROM (SELECT o.id, hp_post_weight(o.followers, d.bot AND {day_post_sql("o")})
-                             AS weight
-                  FROM hp_days d CROSS JOIN observations o ON {in_day_sql("o", "d")}) w
-            WHERE observations.id = w.id AND observations.weight <> w.weight
-            """
-        )
-
-    def _papers_of_batch_and_days(self, days: bool) -> set[str]:
-        """Before an upsert: the papers its rows were about, and of the posts of its days."""
-        found = {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT o.paper_id FROM hp_batch b CROSS JOIN observations o "
-                "ON o.source = b.source AND o.key = b.key"
-            )
-        }
-        if days:
-            found.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT o.paper_id FROM hp_days d CROSS JOIN observations o "
-                    f"ON {in_day_sql('o', 'd')}"
-                )
-            )
-        return found
 
     # Incremental aggregates. With one post per account (the default) a paper's attention is a
     # sum over groups -- one per (paper, source, account), or per (paper, source, key) for
@@ -474,32 +319,6 @@ class Attention:
         )
         self.conn.execute("UPDATE paper_categories SET score = 0")
         self._refresh(ids, scoring)
-
-    def _reweigh_all(self, scoring: ScoringConfig) -> None:
-        """Every observation's weight from its followers and the feed-bot rule over its day."""
-        self._register_weight(scoring)
-        self._load_batch([], days=False)
-        if scoring.feed_bots.enabled:
-            self.conn.execute(
-                f"""
-                INSERT INTO hp_days (source, account, day, bot)
-                SELECT o.source, o.account, substr(o.observed_at, 1, 10), 1
-                FROM observations o WHERE {day_post_sql("o")}
-                GROUP BY 1, 2, 3 HAVING count(DISTINCT o.paper_id) > ?
-                """,
-                (scoring.feed_bots.max_links_per_day,),
-            )
-        self.conn.execute(
-            f"""
-            UPDATE observations SET weight = w.weight
-            FROM (SELECT o.id, hp_post_weight(o.followers, {day_post_sql("o")} AND EXISTS (
-                             SELECT 1 FROM hp_days d WHERE d.source = o.source
-                             AND d.account = o.account AND d.day = substr(o.observed_at, 1, 10)))
-                             AS weight
-                  FROM observations o) w
-            WHERE observations.id = w.id AND observations.weight <> w.weight
-            """
-        )
 
 
 UPSERT = """

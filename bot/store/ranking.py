@@ -12,15 +12,10 @@ from typing import TYPE_CHECKING
 
 from bot.domain.models import Post, Score, SourceScore
 from bot.domain.scoring import ScoringConfig, combine
-from bot.store.attention import (
-    BATCH,
-    _chunks,
-    candidates_sql,
-    counted_totals_sql,
-    source_weight_sql,
-)
+from bot.store.attention import BATCH, _chunks
 from bot.store.categories import category_keys
 from bot.store.codec import parse_date, parse_time, time_text
+from bot.store.counting import candidates_sql, counted_totals_sql, source_weight_sql
 
 
 @dataclass(frozen=True)

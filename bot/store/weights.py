@@ -75,11 +75,13 @@ class Weights:
         )
         self.conn.execute(
             f"""
-            UPDATE observations SET weight = w.weight
-            FROM (SELECT o.id, hp_post_weight(o.followers, d.bot AND {day_post_sql("o")})
-                             AS weight
-                  FROM hp_days d CROSS JOIN observations o ON {in_day_sql("o", "d")}) w
-            WHERE observations.id = w.id AND observations.weight <> w.weight
+            UPDATE observations SET weight = hp_post_weight(followers,
+                {day_post_sql("observations")} AND (
+                    SELECT d.bot FROM hp_days d WHERE d.source = observations.source
+                    AND d.account = observations.account
+                    AND d.day = substr(observations.observed_at, 1, 10)))
+            WHERE id IN (SELECT o.id FROM hp_days d CROSS JOIN observations o
+                         ON {in_day_sql("o", "d")})
             """
         )
 

@@ -44,7 +44,8 @@ def database_path(config: Config, db: str | Path | None) -> Path:
 def build_app(config_path: str | Path | None = None, db: str | Path | None = None) -> App:
     config = load_config(config_path)
     store = Store.open(database_path(config, db), config.scoring)
-    store.apply_scoring(config.scoring)  # the configured scoring, rescoring if it changed
+    if not config.is_default:  # a config file's scoring is the one in force (rescores on change)
+        store.apply_scoring(config.scoring)
     subscriptions = SubscriptionService(store, default_timezone=config.timezone)
     engine = Engine(
         store,

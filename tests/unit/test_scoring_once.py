@@ -61,6 +61,16 @@ def test_opening_the_store_with_default_settings_keeps_the_blocklist(tmp_path: P
     app.close()
 
 
+def test_a_command_run_without_a_config_keeps_the_configured_scoring(tmp_path: Path) -> None:
+    app = build_app(_config(tmp_path, 'blocklist = ["spammer"]'))
+    db = Path(app.store.path)
+    app.store.upsert_observations([post(A, "a1", "alice", 10, 20), post(A, "s1", "spammer", 9, 9)])
+    app.close()
+    bare = build_app(None, db)  # e.g. `hotpapers ask --db hp.db "paper 2104.00001"`
+    assert bare.store.score_of(A).total == 30
+    bare.close()
+
+
 def test_apply_scoring_rescores_only_when_the_settings_change(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "hp.db")
     store.upsert_observations(

@@ -62,6 +62,8 @@ def build_app(
     """The one store (with the config's scoring applied), subscriptions and engine."""
     config = config or load_config(config_path)
     store = Store.open(database_path(config, db), config.scoring)
+    if not config.is_default:  # a config file's scoring is the one in force (rescores on change)
+        store.apply_scoring(config.scoring)
     subscriptions = SubscriptionService(store, default_timezone=config.timezone)
     engine = Engine(
         store,

@@ -11,14 +11,11 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import ConfigError
-from bot.domain.scoring import ScoringConfig
-
-if TYPE_CHECKING:
-    from bot.sources.attention.feedbots import FeedBotRule
+from bot.domain.scoring import FeedBotRule, ScoringConfig
 
 KNOWN_SECTIONS = {"bot", "digest", "scoring", "schedule", "sources", "adapters", "subscriptions"}
 MAX_BYTES = 1024 * 1024  # a config is a few kB; anything bigger is the wrong file
@@ -39,7 +36,7 @@ class Config:
     digest_top: int = 5
     min_score: float = 1.0
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
-    feed_bots: FeedBotRule | None = None  # None: the rule's defaults
+    feed_bots: FeedBotRule | None = None  # the same rule as scoring.feed_bots (None: defaults)
     misfire_grace_seconds: int = 3600
     commands_per_user_per_minute: int = 10  # 0 turns the limit off
     commands_per_channel_per_minute: int = 30
@@ -213,6 +210,11 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         for key in ("blocklist", "own_accounts")
         for a in _str_list(scoring, key, where, "scoring")
     )
+    feed_bots = FeedBotRule(
+        enabled=_bool(scoring, "feed_bot_weighting", True, where, "scoring"),
+        max_links_per_day=_int(scoring, "feed_bot_links_per_day", 20, where, "scoring", 1, 100_000),
+        weight=float(_number(scoring, "feed_bot_weight", 0.25, where, "scoring", 1.0)),
+    )
     top = _int(digest, "top", 5, where, "digest", 1, 25)
     subscriptions = data.get("subscriptions", [])
     if not isinstance(subscriptions, list) or not all(isinstance(s, dict) for s in subscriptions):
@@ -231,14 +233,9 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             reposts_are_posts=_bool(scoring, "reposts_are_posts", False, where, "scoring"),
             excluded_accounts=excluded,
             reach_weighting=_bool(scoring, "reach_weighting", False, where, "scoring"),
+            feed_bots=feed_bots,
         ),
-        feed_bots=_feed_bot_rule(
-            enabled=_bool(scoring, "feed_bot_weighting", True, where, "scoring"),
-            max_links_per_day=_int(
-                scoring, "feed_bot_links_per_day", 20, where, "scoring", 1, 100_000
-            ),
-            weight=_number(scoring, "feed_bot_weight", 0.25, where, "scoring", 1.0),
-        ),
+        feed_bots=feed_bots,
         misfire_grace_seconds=_int(
             schedule, "misfire_grace_seconds", 3600, where, "schedule", 0, 7 * 86400
         ),
@@ -349,9 +346,3 @@ def _str_list(table: Mapping[str, Any], key: str, where: str, section: str) -> l
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: [{section}] {key}: expected a list of strings")
     return value
-
-
-def _feed_bot_rule(*, enabled: bool, max_links_per_day: int, weight: float) -> FeedBotRule:
-    from bot.sources.attention.feedbots import FeedBotRule
-
-    return FeedBotRule(enabled=enabled, max_links_per_day=max_links_per_day, weight=weight)

@@ -91,9 +91,7 @@ def ingest(
             settings = from_mapping(source, table, where)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
-        report = ingest_source(
-            app.store, source, settings, _lookup(app), feed_bots=app.config.feed_bots
-        )
+        report = ingest_source(app.store, source, settings, _lookup(app))
         click.echo(report.summary())
         for problem in report.problems[:20]:
             click.echo(f"  skipped {problem}")

@@ -67,9 +67,7 @@ class Observation:
     followers: int | None = None
     is_repost: bool = False
     post: Post | None = None
-    weight: float | None = (
-        None  # a post weight set by a source-side rule (feed bots); None: default
-    )
+    weight: float | None = None  # unused: the store derives post weights from the scoring settings
 
 
 @dataclass(frozen=True)

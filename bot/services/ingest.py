@@ -17,7 +17,6 @@ from bot.sources.attention.config import SourceConfig, configured
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.sources.arxiv.config import ArxivSourceConfig
-    from bot.sources.attention.feedbots import FeedBotRule
     from bot.store import Store
 
 StoreProvider = Callable[[], AbstractContextManager["Store"]]
@@ -40,9 +39,7 @@ def ingest_jobs(config: Config, stores: StoreProvider) -> Jobs:
             )
     for name, settings in configured(config.sources, where).items():
         if settings.enabled:
-            job = functools.partial(
-                run_attention, stores, name, settings, arxiv_table, config.feed_bots
-            )
+            job = functools.partial(run_attention, stores, name, settings, arxiv_table)
             jobs[name] = (job, float(settings.interval_minutes))
     return jobs
 
@@ -61,11 +58,10 @@ def run_attention(
     name: str,
     settings: SourceConfig,
     arxiv_table: Mapping[str, Any] | None,
-    feed_bots: FeedBotRule | None,
 ) -> object:
     """One attention source once; papers it mentions that we do not know are looked up."""
     from bot.sources.attention.ingest import arxiv_lookup_from_config, ingest_source
 
     with stores() as store:
         lookup = arxiv_lookup_from_config(store, arxiv_table or {})
-        return ingest_source(store, name, settings, lookup, feed_bots=feed_bots)
+        return ingest_source(store, name, settings, lookup)

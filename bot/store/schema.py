@@ -273,3 +273,23 @@ def m006_delivery_claims(db: Database) -> None:
     conn = db.conn
     conn.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
     conn.execute("ALTER TABLE deliveries ADD COLUMN claimed_until REAL")
+
+
+@migrations()
+def m007_scoring_account_days(db: Database) -> None:
+    """One account's posts of one day, by time: the feed-bot rule counts a day's papers at ingest.
+    Trending counts like top (one row per group, replies and quotes in the parts): its covering
+    index by time holds the columns that needs.
+    The scoring settings in force now live in meta (scoring_config), set by Store.apply_scoring;
+    a database scored before (its weights frozen at ingest) is rescored by its first one."""
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS observations_by_account_day
+            ON observations (source, account, observed_at, paper_id);
+        DROP INDEX IF EXISTS observations_by_time_covering;
+        CREATE INDEX observations_by_time_covering
+            ON observations (observed_at, paper_id, source, kind, is_repost, account, key,
+                             reposts, likes, replies, quotes, weight);
+        UPDATE meta SET value = 'scored before m007' WHERE key = 'scoring';
+        """
+    )

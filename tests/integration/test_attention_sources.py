@@ -19,7 +19,7 @@ from adapters.sources.bluesky import expand_links, facet_links, parse_search
 from adapters.sources.twitter import parse_page
 from bot.domain.errors import ConfigError
 from bot.domain.models import Observation
-from bot.domain.scoring import ScoringConfig
+from bot.domain.scoring import FeedBotRule, ScoringConfig, feed_bot_days
 from bot.sources.attention.base import FetchResult, cursor_name, run_source
 from bot.sources.attention.config import (
     BlueskyConfig,
@@ -29,11 +29,6 @@ from bot.sources.attention.config import (
     MastodonInstance,
     TwitterConfig,
     from_mapping,
-)
-from bot.sources.attention.feedbots import (
-    FeedBotRule,
-    apply_feed_bot_rule,
-    feed_bot_days,
 )
 from bot.sources.attention.ingest import ingest_source
 from bot.store import Store
@@ -51,7 +46,6 @@ from tests.helpers import post
 
 NOW = datetime(2021, 4, 5, 18, 0, tzinfo=UTC)
 A, B, C = "2104.00743", "2103.12345", "2104.01111"
-HAS_WEIGHT = "weight" in Observation.__dataclass_fields__
 
 
 def clock() -> datetime:
@@ -616,13 +610,9 @@ def test_feed_bot_days_count_distinct_papers_per_account_and_day() -> None:
     assert feed_bot_days(_bot_day(9), {}, FeedBotRule(enabled=False)) == set()
 
 
-@pytest.mark.skipif(not HAS_WEIGHT, reason="needs Observation.weight (proposed in the report)")
 def test_feed_bot_posts_weigh_less_and_it_changes_ranks() -> None:
     rule = FeedBotRule(max_links_per_day=3, weight=0.25)
-    weighted = apply_feed_bot_rule(_bot_day(4), {}, rule, ScoringConfig())
-    assert {getattr(o, "weight", None) for o in weighted} == {0.25}
-
-    store = Store.memory()
+    store = Store.memory(ScoringConfig(feed_bots=rule))
 
     class Batch:
         name = "bluesky"
@@ -635,10 +625,10 @@ def test_feed_bot_posts_weigh_less_and_it_changes_ranks() -> None:
 
     # a person's post (2 likes) and the bot's post of another paper (4) before the bot is known
     person = post(B, "p1", "person", 0, 2)
-    run_source(store, Batch([person, *_bot_day(1)]), None, rule)
+    run_source(store, Batch([person, *_bot_day(1)]), None)
     assert store.score_of("2104.00001").total == 4 > store.score_of(B).total
     # the bot posts three more papers that day: all its posts of the day weigh 0.25, earlier too
-    run_source(store, Batch(_bot_day(4)[1:]), None, rule)
+    run_source(store, Batch(_bot_day(4)[1:]), None)
     assert store.score_of("2104.00001").total == 1.0 < store.score_of(B).total
 
 

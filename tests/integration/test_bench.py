@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from bot.bench.datagen import SCALES, generate_papers
 from bot.cli.bench import bench
 from bot.domain.models import Observation, Post
-from bot.domain.scoring import ScoringConfig
+from bot.domain.scoring import FeedBotRule, ScoringConfig
 from bot.store import Store
 
 EXPECTED = {
@@ -96,6 +96,7 @@ def _snapshot(store: Store) -> tuple[list[tuple[object, ...]], ...]:
     [
         ScoringConfig(excluded_accounts=frozenset({"bot"})),
         ScoringConfig(reposts_are_posts=True, reach_weighting=True, source_weights={"x": 2.0}),
+        ScoringConfig(reach_weighting=True, feed_bots=FeedBotRule(max_links_per_day=1)),
     ],
 )
 def test_incremental_ingest_equals_a_full_rescore(scoring: ScoringConfig) -> None:

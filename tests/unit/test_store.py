@@ -98,7 +98,8 @@ def test_source_weights_change_ranks_and_rescore_on_change(tmp_path: Path) -> No
     )
     assert [r.paper_id for r in store.top(DAY, DAY, None, 2)] == ["2104.00001", "2104.00002"]
     store.close()
-    reweighted = Store.open(path, ScoringConfig(source_weights={"hackernews": 2.0}))
+    reweighted = Store.open(path)
+    assert reweighted.apply_scoring(ScoringConfig(source_weights={"hackernews": 2.0}))
     assert [r.paper_id for r in reweighted.top(DAY, DAY, None, 2)] == ["2104.00002", "2104.00001"]
     parts = reweighted.score_of("2104.00002").parts
     assert parts[0].source == "hackernews" and parts[0].weight == 2.0
@@ -163,7 +164,7 @@ def _word_store() -> Store:
 
 def test_search_ranks_every_match_by_score_whichever_plan_it_takes(monkeypatch: Any) -> None:
     """Few, many and very many matches take three plans; each gives the best-scored matches."""
-    import bot.store.store as store_module
+    import bot.store.search as store_module
 
     store = _word_store()
     expected = {

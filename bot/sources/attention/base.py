@@ -10,7 +10,6 @@ from typing import Any, Protocol
 
 from bot.domain.ids import find_arxiv_ids
 from bot.domain.models import Observation
-from bot.sources.attention.feedbots import FeedBotRule, reweigh
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,10 +79,10 @@ def run_source(
     store: Store,
     source: Source,
     lookup: Lookup | None,
-    feed_bots: FeedBotRule | None = None,
 ) -> SourceReport:
     """Fetch, store observations and cursor, look unknown papers up. Never raises: a failing
-    source is logged and reported so the other sources go on (it retries on its next run)."""
+    source is logged and reported so the other sources go on (it retries on its next run).
+    Feed-bot posts are weighed by the store, by the scoring settings in force."""
     try:
         result = source.fetch(store)
     except SourceError as exc:
@@ -97,7 +96,6 @@ def run_source(
     ids = {o.arxiv_id for o in observations} | set(result.papers_unknown)
     unknown = sorted(untitled_papers(store, ids))
     try:
-        observations = reweigh(store, observations, feed_bots or FeedBotRule())
         stored = store.upsert_observations(observations)
         if result.cursor is not None:
             store.set_cursor(cursor_name(source.name), result.cursor)

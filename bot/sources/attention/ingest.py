@@ -22,7 +22,6 @@ from bot.sources.attention.config import (
     TwitterConfig,
     from_mapping,
 )
-from bot.sources.attention.feedbots import FeedBotRule
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,6 @@ def ingest_source(
     env: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Clock = _now,
-    feed_bots: FeedBotRule | None = None,
 ) -> SourceReport:
     """Run one attention source once: fetch, weigh feed bots, store, look unknown papers up.
 
@@ -110,7 +108,7 @@ def ingest_source(
         log.info("source %s is disabled in the config", name)
         return SourceReport(name, ok=True, problems=("disabled in the config",))
     source = build_source(name, settings, env=env, sleep=sleep, clock=clock)
-    report = run_source(store, source, lookup, feed_bots)
+    report = run_source(store, source, lookup)
     log.info("%s", report.summary())
     return report
 

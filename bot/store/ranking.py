@@ -1,0 +1,198 @@
+"""Ranking reads: top (a listing period), trending (a time window), scores and their parts,
+the posts shown with a paper, listing dates. Both rankings count by the same rules
+(bot/store/attention.py); they differ only in which observations they look at."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from bot.domain.models import Post, Score, SourceScore
+from bot.domain.scoring import ScoringConfig, combine
+from bot.store.attention import BATCH, _chunks
+from bot.store.categories import category_keys
+from bot.store.codec import parse_date, parse_time, time_text
+from bot.store.counting import candidates_sql, counted_totals_sql, source_weight_sql
+
+
+@dataclass(frozen=True)
+class Ranked:
+    paper_id: str
+    score: float
+
+
+class Ranking:
+    """Store methods that rank papers and explain their scores."""
+
+    conn: sqlite3.Connection
+
+    if TYPE_CHECKING:
+
+        @property
+        def scoring(self) -> ScoringConfig: ...
+
+    def top(
+        self,
+        start: date,
+        end: date,
+        categories: frozenset[str] | None,
+        limit: int,
+        min_score: float = 0.0,
+    ) -> list[Ranked]:
+        """Papers listed between start and end (inclusive), best first."""
+        lo, hi = start.isoformat(), end.isoformat()
+        if not categories:
+            rows = self.conn.execute(
+                "SELECT paper_id, score FROM paper_scores "
+                "WHERE listing_date BETWEEN ? AND ? AND score >= ? "
+                "ORDER BY score DESC, paper_id LIMIT ?",
+                (lo, hi, min_score, limit),
+            ).fetchall()
+        elif len(keys := category_keys(categories)) == 1:
+            rows = self.conn.execute(
+                "SELECT paper_id, score FROM paper_categories "
+                "WHERE category = ? AND listing_date BETWEEN ? AND ? AND score >= ? "
+                "ORDER BY score DESC, paper_id LIMIT ?",
+                (keys[0], lo, hi, min_score, limit),
+            ).fetchall()
+        else:
+            cats = keys
+            marks = ",".join("?" * len(cats))
+            rows = self.conn.execute(
+                f"SELECT paper_id, max(score) AS s FROM paper_categories "
+                f"WHERE category IN ({marks}) AND listing_date BETWEEN ? AND ? AND score >= ? "
+                f"GROUP BY paper_id ORDER BY s DESC, paper_id LIMIT ?",
+                (*cats, lo, hi, min_score, limit),
+            ).fetchall()
+        return [Ranked(r[0], r[1]) for r in rows]
+
+    def trending(
+        self,
+        since: datetime,
+        until: datetime,
+        categories: frozenset[str] | None,
+        limit: int,
+    ) -> list[Ranked]:
+        """Papers by the attention their observations received inside [since, until), counted
+        as `top` counts (one post per account, weights, exclusions)."""
+        scoring = self.scoring
+        params: list[object] = [time_text(since), time_text(until)]
+        where = "o.observed_at >= ? AND o.observed_at < ?"
+        if categories:
+            cats = category_keys(categories)
+            # EXISTS per row (not IN a list of every paper of the category): the scan is driven
+            # by the time window, each candidate checked with one primary-key probe.
+            where += (
+                f" AND EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = o.paper_id "
+                f"AND pc.category IN ({','.join('?' * len(cats))}))"
+            )
+            params.extend(cats)
+        params.append(limit)
+        totals = counted_totals_sql(candidates_sql(scoring, where), scoring)
+        rows = self.conn.execute(
+            f"SELECT a.paper_id, sum(a.score * {source_weight_sql(scoring)}) AS s "
+            f"FROM ({totals}) a GROUP BY a.paper_id ORDER BY s DESC, a.paper_id LIMIT ?",
+            params,
+        ).fetchall()
+        return [Ranked(r[0], r[1]) for r in rows]
+
+    # -- scores and their parts ----------------------------------------------------------------
+
+    def score_of(self, arxiv_id: str) -> Score:
+        return self.scores_of([arxiv_id]).get(arxiv_id, Score(total=0.0))
+
+    def scores_of(self, ids: Iterable[str]) -> dict[str, Score]:
+        parts: dict[str, list[SourceScore]] = {}
+        ids = list(ids)
+        for chunk in _chunks(ids, BATCH):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT paper_id, source, posts, accounts, reposts, likes, replies, quotes, score "
+                f"FROM attention WHERE paper_id IN ({marks})",
+                chunk,
+            ):
+                parts.setdefault(row[0], []).append(
+                    SourceScore(
+                        source=row[1],
+                        posts=row[2],
+                        accounts=row[3],
+                        reposts=row[4],
+                        likes=row[5],
+                        replies=row[6],
+                        quotes=row[7],
+                        score=row[8],
+                    )
+                )
+        scoring = self.scoring
+        return {pid: combine(parts.get(pid, ()), scoring) for pid in ids}
+
+    def measured_at(self, arxiv_id: str) -> datetime | None:
+        row = self.conn.execute(
+            "SELECT measured_at FROM paper_scores WHERE paper_id = ?", (arxiv_id,)
+        ).fetchone()
+        return parse_time(row[0]) if row else None
+
+    def top_posts(self, arxiv_id: str, limit: int = 10) -> list[Post]:
+        """The posts shown with a paper: display order for embeds, then the most engaged."""
+        rows = self.conn.execute(
+            """
+            SELECT source, url, author_name, author_handle, text, observed_at, lang, html,
+                   reposts, likes
+            FROM observations
+            WHERE paper_id = ? AND kind IN ('post', 'embed') AND url <> ''
+              AND account NOT IN (SELECT account FROM excluded_accounts)
+            ORDER BY reposts + likes DESC, id
+            LIMIT ?
+            """,
+            (arxiv_id, limit),
+        ).fetchall()
+        return [
+            Post(
+                source=r[0],
+                url=r[1],
+                author_name=r[2],
+                author_handle=r[3],
+                text=r[4],
+                posted=parse_time(r[5]),
+                lang=r[6],
+                html=r[7],
+                reposts=r[8],
+                likes=r[9],
+            )
+            for r in rows
+        ]
+
+    # -- listing dates -------------------------------------------------------------------------
+
+    def latest_listing_date(self, on_or_before: date | None = None) -> date | None:
+        if on_or_before is None:
+            row = self.conn.execute("SELECT max(listing_date) FROM paper_scores").fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT max(listing_date) FROM paper_scores WHERE listing_date <= ?",
+                (on_or_before.isoformat(),),
+            ).fetchone()
+        return parse_date(row[0]) if row else None
+
+    def previous_listing_date(self, before: date) -> date | None:
+        row = self.conn.execute(
+            "SELECT max(listing_date) FROM paper_scores WHERE listing_date < ?",
+            (before.isoformat(),),
+        ).fetchone()
+        return parse_date(row[0]) if row else None
+
+    def listing_dates(self) -> list[date]:
+        return [
+            date.fromisoformat(r[0])
+            for r in self.conn.execute(
+                "SELECT DISTINCT listing_date FROM paper_scores "
+                "WHERE listing_date IS NOT NULL ORDER BY 1"
+            )
+        ]
+
+    def latest_observation_time(self) -> datetime | None:
+        row = self.conn.execute("SELECT max(observed_at) FROM observations").fetchone()
+        return parse_time(row[0]) if row else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.domain.models import Observation, Paper, Post, Score, SourceScore
 from bot.domain.scoring import ScoringConfig, combine, post_weight
@@ -24,8 +23,9 @@ from bot.store.codec import (
     parse_time,
     time_text,
 )
+from bot.store.connection import ThreadConnection
+from bot.store.db import MEMORY, Connections, open_database, read_only_default
 from bot.store.deliveries import DeliveryLog
-from bot.store.schema import migrations
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -45,19 +45,25 @@ class Ranked:
 
 
 class Store:
-    """One SQLite database. Not shared across threads: open one Store per thread."""
+    """One SQLite database, shareable by the threads of one process.
 
-    def __init__(self, conn: sqlite3.Connection, path: str, scoring: ScoringConfig) -> None:
-        self.conn = conn
-        self.path = path
+    Each thread reads and writes through its own connection (opened lazily); write transactions
+    queue on one process-wide lock per file and start as writers (BEGIN IMMEDIATE).
+    """
+
+    def __init__(self, connections: Connections, scoring: ScoringConfig) -> None:
+        self._connections = connections
+        self.path = connections.path
+        self.read_only = connections.read_only
         self.scoring = scoring
-        self.deliveries = DeliveryLog(conn)
+        self.conn: sqlite3.Connection = cast(sqlite3.Connection, ThreadConnection(connections))
+        self.deliveries = DeliveryLog(self.conn, self.transaction)
 
     # -- bounded work ----------------------------------------------------------------------
 
     @contextmanager
     def time_budget(self, seconds: float | None) -> Iterator[None]:
-        """Interrupt any query still running `seconds` after entry.
+        """Interrupt any query this thread still runs `seconds` after entry.
 
         The interrupted query raises sqlite3.OperationalError("interrupted") and its statement is
         rolled back; nothing stored before is touched. None or 0: no budget.
@@ -65,76 +71,63 @@ class Store:
         if not seconds:
             yield
             return
+        conn = self._connections.get()
         deadline = time.monotonic() + seconds
-        self.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
         try:
             yield
         finally:
-            self.conn.set_progress_handler(None, 0)
+            conn.set_progress_handler(None, 0)
 
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, scoring: ScoringConfig | None = None) -> Store:
-        path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-        conn.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA busy_timeout = 10000")
-        store = cls(conn, path, scoring or ScoringConfig())
-        migrations.apply(conn)
-        store._sync_scoring()
+    def open(
+        cls,
+        path: str | Path,
+        scoring: ScoringConfig | None = None,
+        *,
+        read_only: bool | None = None,
+    ) -> Store:
+        """Open the database at `path` (read-write: created and migrated as needed).
+
+        read_only=True opens it `mode=ro` and never writes (no migration, no rescoring); None
+        follows `read_only_opens()`. Raises StorageError with a one-line explanation.
+        """
+        if read_only is None:
+            read_only = read_only_default() and str(path) != MEMORY
+        store = cls(open_database(path, read_only=read_only), scoring or ScoringConfig())
+        if not read_only:
+            try:
+                store._sync_scoring()
+            except BaseException:
+                store.close()
+                raise
         return store
 
     @classmethod
     def memory(cls, scoring: ScoringConfig | None = None) -> Store:
-        return cls.open(":memory:", scoring)
+        return cls.open(MEMORY, scoring, read_only=False)
 
     def close(self) -> None:
-        self.conn.close()
+        """Close every thread's connection."""
+        self._connections.close()
 
     @property
     def db(self) -> Database:
-        """A sqlite-utils view of the connection (imported on first use: it is slow to import)."""
+        """A sqlite-utils view of this thread's connection (imported on first use: it is slow)."""
         from sqlite_utils import Database
 
-        return Database(self.conn)
+        return Database(self._connections.get())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One transaction; nested blocks are savepoints (what sqlite-utils' atomic() does)."""
-        conn = self.conn
-        if conn.in_transaction:
-            name = f"hp_{secrets.token_hex(8)}"
-            conn.execute(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                    conn.execute(f"RELEASE SAVEPOINT {name}")
-                raise
-            else:
-                conn.execute(f"RELEASE SAVEPOINT {name}")
-        else:
-            conn.execute("BEGIN")
-            try:
-                yield
-            except BaseException:
-                conn.rollback()  # a no-op when the error already ended the transaction
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.rollback()
-                    raise
+        """One write transaction; nested blocks on the same thread are savepoints.
+
+        Storage faults (disk full, read-only file, damaged file) raise StorageError.
+        """
+        with self._connections.transaction():
+            yield
 
     def _sync_scoring(self) -> None:
         """Recompute every score when the scoring settings changed since the last run."""

@@ -37,16 +37,43 @@ def common_options(func: F) -> F:
     return func
 
 
-def _app(config_path: Path | None, db: Path | None) -> App:
+def _app(config_path: Path | None, db: Path | None, *, read_only: bool = False) -> App:
+    """The app; read_only: its store is opened read-only (the command never writes)."""
+    from contextlib import nullcontext
+
     from bot.app import build_app
+    from bot.store.db import read_only_opens
 
     try:
-        return build_app(config_path, db)
+        with read_only_opens() if read_only else nullcontext():
+            return build_app(config_path, db)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """The one place where a database that cannot be used becomes a one-line error (exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3
+
+        from bot.domain.errors import StorageError
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            from bot.store.db import last_opened_path
+            from bot.store.faults import storage_error
+
+            error = storage_error(exc, last_opened_path()) if last_opened_path() else None
+            if error is None:
+                raise
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hotpapers")
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def cli(verbose: bool) -> None:
@@ -84,7 +111,7 @@ def ask(config_path: Path | None, db: Path | None, text: tuple[str, ...], tz: st
     """Answer one chat command, e.g. hotpapers ask "top 5 cs.CV today"."""
     from bot.domain.models import Request
 
-    app = _app(config_path, db)
+    app = _app(config_path, db, read_only=True)
     try:
         reply = app.engine.handle(Request(text=" ".join(text), timezone=_zone(tz), is_admin=True))
         if reply is None:
@@ -129,7 +156,7 @@ def digest(
                 param_hint="--category",
             )
         filters.append(found)
-    app = _app(config_path, db)
+    app = _app(config_path, db, read_only=True)
     try:
         result = app.engine.digest(
             on=on.date() if on else None, filters=filters, n=n or app.config.digest_top
@@ -194,26 +221,13 @@ def doctor(config_path: Path | None, db: Path | None) -> None:
     """Check the config, the secrets it names, and the database."""
     from bot.app import database_path
     from bot.config import load_config
-    from bot.store import Store
 
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"config: {config.path or 'none (console on the bundled sample)'}")
-    path = database_path(config, db)
-    store = Store.open(path, config.scoring)
-    try:
-        latest = store.latest_listing_date()
-        click.echo(
-            f"database: {path} ({store.count('papers'):,} papers, "
-            f"{store.count('observations'):,} observations, latest listing {latest or 'none'})"
-        )
-        integrity = store.conn.execute("PRAGMA quick_check").fetchone()[0]
-        click.echo(f"integrity: {integrity}")
-    finally:
-        store.close()
-    missing = False
+    missing = not _doctor_database(database_path(config, db), config)
     for kind, tables in (("adapter", config.adapters), ("source", config.sources)):
         for name, table in tables.items():
             for key, variable in table.items():
@@ -226,6 +240,29 @@ def doctor(config_path: Path | None, db: Path | None) -> None:
                     click.echo(f"{kind} {name}: ${variable} {state}")
     if missing:
         sys.exit(1)
+
+
+def _doctor_database(path: Path, config: Any) -> bool:
+    """Report on the database, opened read-only (doctor creates and changes nothing)."""
+    from bot.domain.errors import StorageError
+    from bot.store import Store
+
+    try:
+        store = Store.open(path, config.scoring, read_only=True)
+    except StorageError as exc:
+        click.echo(f"database: {exc}")
+        return False
+    try:
+        latest = store.latest_listing_date()
+        click.echo(
+            f"database: {path} ({store.count('papers'):,} papers, "
+            f"{store.count('observations'):,} observations, latest listing {latest or 'none'})"
+        )
+        integrity = store.conn.execute("PRAGMA quick_check").fetchone()[0]
+        click.echo(f"integrity: {integrity}")
+        return bool(integrity == "ok")
+    finally:
+        store.close()
 
 
 def _zone(tz: str | None) -> str | None:

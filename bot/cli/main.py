@@ -71,6 +71,12 @@ class Group(click.Group):
             if error is None:
                 raise
             raise click.ClickException(str(error)) from None
+        except ValueError as exc:
+            if "null" not in str(exc).lower():
+                raise
+            from bot.store.faults import nul_message
+
+            raise click.ClickException(nul_message()) from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -33,6 +33,7 @@ from bot.store.schema import MIGRATIONS_TABLE, migrations
 MEMORY = ":memory:"
 WRITE_WAIT_MS = 60_000  # a writer waits this long for another process's write transaction
 READ_WAIT_MS = 10_000
+NO_WAL_FILES = ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN", "SQLITE_READONLY_CANTINIT")
 
 _read_only_opens: ContextVar[bool] = ContextVar("hotpapers_read_only_opens", default=False)
 _locks: dict[str, threading.RLock] = {}
@@ -116,7 +117,17 @@ class Connections:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = self._raw_connect()
+            try:
+                conn = self._raw_connect()
+            except sqlite3.OperationalError as exc:
+                if not self.read_only or self.memory or self.immutable:
+                    raise
+                if getattr(exc, "sqlite_errorname", "") not in NO_WAL_FILES:
+                    raise
+                # A WAL database in a folder we cannot write: nobody can be writing it either,
+                # so read it as it is.
+                self.immutable = True
+                conn = self._raw_connect()
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
         with self._guard:
@@ -136,6 +147,7 @@ class Connections:
             factory=Connection,
         )
         try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the file
             conn.execute("PRAGMA foreign_keys = ON")
             if not self.memory and not self.read_only:
                 if self._first:
@@ -305,19 +317,7 @@ def _check_file(path: str, *, read_only: bool) -> None:
 
 def _probe(conns: Connections) -> None:
     """Read the schema once: 'not a database' and damaged first pages show up here."""
-    try:
-        conns.get().execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError as exc:
-        if not conns.read_only or conns.memory or conns.immutable:
-            raise
-        name = getattr(exc, "sqlite_errorname", "")
-        if name not in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN", "SQLITE_READONLY_CANTINIT"):
-            raise
-        # A WAL database in a folder we cannot write: nobody can be writing it, read it as is.
-        conns.close()
-        conns.closed = False
-        conns.immutable = True
-        conns.get().execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conns.get().execute("SELECT count(*) FROM sqlite_master").fetchone()
     if not conns.memory:
         _check_length(conns.get(), conns.path)
 

@@ -42,7 +42,7 @@ def permissions_apply() -> bool:
     return probe.returncode == 0
 
 
-def command(args: Sequence[str], cache: Path, **env_extra: str) -> list[str]:
+def command(args: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "bot.cli", *args]
 
 
@@ -61,7 +61,7 @@ def hotpapers(
     if unprivileged and os.geteuid() == 0:
         switch = {"preexec_fn": drop_file_override}
     return subprocess.run(
-        command(args, cache),
+        command(args),
         cwd=REPO,
         env=environment(cache, **extra),
         capture_output=True,
@@ -73,7 +73,7 @@ def hotpapers(
 
 def start(*args: str, cache: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        command(args, cache),
+        command(args),
         cwd=REPO,
         env=environment(cache),
         stdout=subprocess.PIPE,
@@ -145,7 +145,7 @@ def test_four_first_opens_at_once_all_succeed(tmp_path: Path, cache: Path) -> No
     first = sorted(ARCHIVE.glob("*.md"))[0]
     procs = [start("import", "--db", str(new), str(first), cache=cache) for _ in range(4)]
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        _, err = p.communicate(timeout=300)
         assert p.returncode == 0 and "Traceback" not in err, err[-3000:]
     answer = hotpapers("ask", "--db", str(new), f"top 3 {DAY}", cache=cache)
     assert answer.returncode == 0 and "1." in answer.stdout, answer.stderr

@@ -10,6 +10,7 @@ import ctypes
 import hashlib
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -181,6 +182,21 @@ def test_unwritable_cache_folder(tmp_path: Path) -> None:
     one_line_error(result, "cannot unpack the bundled sample", "XDG_CACHE_HOME")
 
 
+def test_readers_do_not_wait_for_a_writer(db: Path, cache: Path) -> None:
+    """ask and digest answer while another process holds the write lock (it never lets go here)."""
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("DELETE FROM papers")  # uncommitted: readers still see every paper
+    try:
+        ask = hotpapers("ask", "--db", str(db), f"top 3 {DAY}", cache=cache)
+        assert ask.returncode == 0 and "1." in ask.stdout, ask.stderr
+        digest = hotpapers("digest", "--db", str(db), "--date", DAY, cache=cache)
+        assert digest.returncode == 0 and "1." in digest.stdout, digest.stderr
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 # -- read-only databases -----------------------------------------------------------------------
 
 
@@ -221,6 +237,8 @@ def test_writing_to_a_read_only_database_is_one_line(
     result = hotpapers("import", "--db", str(ro), first, cache=cache, unprivileged=True)
     one_line_error(result, "ro.db cannot be written")
     result = hotpapers("run", "--db", str(ro), cache=cache, unprivileged=True)
+    one_line_error(result, "ro.db cannot be written")
+    result = hotpapers("ingest", "hackernews", "--db", str(ro), cache=cache, unprivileged=True)
     one_line_error(result, "ro.db cannot be written")
     assert sha(ro) == before
 

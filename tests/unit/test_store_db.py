@@ -71,6 +71,37 @@ def test_one_store_is_shared_by_threads_writing_and_reading_at_once(tmp_path: Pa
     store.close()
 
 
+def test_two_stores_on_one_file_write_at_once(tmp_path: Path) -> None:
+    """Two ingest jobs of one `run`, each with its own Store in its own worker thread."""
+    db = tmp_path / "hp.db"
+    Store.open(db).close()
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def job(k: int) -> None:
+        store = Store.open(db)
+        try:
+            start.wait()
+            for i in range(40):
+                with store.transaction():
+                    store.get_papers([paper(k * 100 + i).arxiv_id])  # read, then write
+                    store.upsert_papers([paper(k * 100 + i)])
+        except BaseException as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=job, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store.open(db, read_only=True)
+    assert store.count("papers") == 80
+    store.close()
+
+
 def test_objects_holding_store_conn_work_from_other_threads(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "hp.db")
     conn = store.conn  # kept, as the delivery log and subscriptions keep it

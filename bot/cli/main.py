@@ -253,6 +253,9 @@ def _doctor_database(path: Path, config: Any) -> bool:
     from bot.domain.errors import StorageError
     from bot.store import Store
 
+    if not path.exists():
+        click.echo(f"database: {path} (not created yet: `run`, `import` or `ingest` creates it)")
+        return True
     try:
         store = Store.open(path, config.scoring, read_only=True)
     except StorageError as exc:

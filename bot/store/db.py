@@ -15,24 +15,23 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 from bot.domain.errors import StorageError
 from bot.store import faults
-from bot.store.connection import Connection
+from bot.store.connection import Connection, begin, savepoint
 from bot.store.schema import MIGRATIONS_TABLE, migrations
 
 MEMORY = ":memory:"
 WRITE_WAIT_MS = 60_000  # a writer waits this long for another process's write transaction
-READ_WAIT_MS = 10_000
+READ_WAIT_MS = 30_000  # WAL readers wait only while a brand-new file is being created
 NO_WAL_FILES = ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN", "SQLITE_READONLY_CANTINIT")
 
 _read_only_opens: ContextVar[bool] = ContextVar("hotpapers_read_only_opens", default=False)
@@ -43,7 +42,8 @@ _last_path: list[str] = [""]
 
 @contextmanager
 def read_only_opens() -> Iterator[None]:
-    """Store.open calls made inside the block (e.g. by build_app) open read-only by default."""
+    """Store.open calls made inside the block (e.g. by build_app) open for reading by default:
+    read-only connections, writes (rare: an arXiv lookup) on demand, a missing file created."""
     token = _read_only_opens.set(True)
     try:
         yield
@@ -72,9 +72,10 @@ def write_lock(path: str) -> threading.RLock:
 class Connections:
     """The connections of one open database: one per thread, or one shared for `:memory:`."""
 
-    def __init__(self, path: str, *, read_only: bool) -> None:
+    def __init__(self, path: str, *, read_only: bool, writes_on_demand: bool = False) -> None:
         self.path = path
         self.read_only = read_only
+        self.writes_on_demand = writes_on_demand and read_only
         self.memory = path == MEMORY
         self.lock = write_lock(path)
         self.immutable = False
@@ -93,12 +94,23 @@ class Connections:
             if self._shared is None:
                 self._shared = self._connect()
             return self._shared
+        writing: sqlite3.Connection | None = getattr(self._local, "writing", None)
+        if writing is not None:
+            return writing  # inside a write transaction of a reading Store
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             if self.closed:
                 raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
             conn = self._connect()
             self._local.conn = conn
+        return conn
+
+    def _writer(self) -> sqlite3.Connection:
+        """A reading Store's read-write connection for this thread, opened on its first write."""
+        conn: sqlite3.Connection | None = getattr(self._local, "writer", None)
+        if conn is None:
+            conn = self._connect(writer=True)
+            self._local.writer = conn
         return conn
 
     def statement_guard(self) -> Any:
@@ -115,12 +127,12 @@ class Connections:
         self._shared = None
         self._local = threading.local()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, writer: bool = False) -> sqlite3.Connection:
         try:
             try:
-                conn = self._raw_connect()
+                conn = self._raw_connect(writer=writer)
             except sqlite3.OperationalError as exc:
-                if not self.read_only or self.memory or self.immutable:
+                if not self.read_only or writer or self.memory or self.immutable:
                     raise
                 if getattr(exc, "sqlite_errorname", "") not in NO_WAL_FILES:
                     raise
@@ -129,18 +141,21 @@ class Connections:
                 self.immutable = True
                 conn = self._raw_connect()
         except sqlite3.Error as exc:
-            raise self.error(exc) from exc
+            self.reraise(exc)
         with self._guard:
             self._opened.append(conn)
         return conn
 
-    def _raw_connect(self) -> sqlite3.Connection:
+    def _raw_connect(self, *, writer: bool = False) -> sqlite3.Connection:
+        read_only = self.read_only and not writer
         target, uri = self.path, False
-        if self.read_only and not self.memory:
+        if read_only and not self.memory:
             mode = "immutable=1" if self.immutable else "mode=ro"
             target, uri = f"file:{quote(os.path.abspath(self.path))}?{mode}", True
+        wait = READ_WAIT_MS if read_only else WRITE_WAIT_MS
         conn = sqlite3.connect(
             target,
+            timeout=wait / 1000,  # from the first statement: a new file may be mid-migration
             uri=uri,
             isolation_level=None,
             check_same_thread=False,  # each thread uses its own; close() may run elsewhere
@@ -149,15 +164,13 @@ class Connections:
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the file
             conn.execute("PRAGMA foreign_keys = ON")
-            if not self.memory and not self.read_only:
-                if self._first:
+            if not self.memory and not read_only:
+                if self._first and not self.read_only:
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA cache_size = -65536")
             conn.execute("PRAGMA temp_store = MEMORY")
-            wait = READ_WAIT_MS if self.read_only else WRITE_WAIT_MS
-            conn.execute(f"PRAGMA busy_timeout = {wait}")
-            if self.read_only:
+            if read_only:
                 conn.execute("PRAGMA query_only = ON")
             self._first = False
         except BaseException:
@@ -169,15 +182,22 @@ class Connections:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction (process lock + BEGIN IMMEDIATE); nested: a savepoint."""
+        """One write transaction (process lock + BEGIN IMMEDIATE); nested: a savepoint.
+
+        A reading Store with writes on demand runs it on a read-write connection of its own.
+        """
         try:
             with self.lock:
+                if self.writes_on_demand and getattr(self._local, "writing", None) is None:
+                    with self._writing():
+                        yield
+                    return
                 conn = self.get()
                 if conn.in_transaction:
-                    with _savepoint(conn):
+                    with savepoint(conn):
                         yield
                 else:
-                    with _begin(conn, "BEGIN" if self.read_only else "BEGIN IMMEDIATE"):
+                    with begin(conn, "BEGIN" if self.read_only else "BEGIN IMMEDIATE"):
                         yield
         except sqlite3.Error as exc:
             error = faults.storage_error(exc, self.path, writing=not self.read_only)
@@ -185,72 +205,78 @@ class Connections:
                 raise
             raise error from exc
 
+    def wants_writer(self, exc: sqlite3.OperationalError) -> bool:
+        """Whether `exc` is a reading Store refusing a write it should run on its writer."""
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        return (
+            self.writes_on_demand
+            and code == sqlite3.SQLITE_READONLY
+            and getattr(self._local, "writing", None) is None
+        )
+
+    def write_statement(
+        self, run: Callable[[sqlite3.Connection], sqlite3.Cursor]
+    ) -> sqlite3.Cursor:
+        """One autocommit write of a reading Store, on its read-write connection."""
+        try:
+            with self.lock:
+                return run(self._writer())
+        except sqlite3.Error as exc:
+            self.reraise(exc)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        conn = self._writer()
+        self._local.writing = conn
+        try:
+            with begin(conn, "BEGIN IMMEDIATE"):
+                yield
+        finally:
+            self._local.writing = None
+
+    def reraise(self, exc: sqlite3.Error) -> NoReturn:
+        """Raise the StorageError for `exc` when it is a storage fault, else `exc` itself."""
+        error = faults.storage_error(exc, self.path, writing=not self.read_only)
+        if error is None:
+            raise exc
+        raise error from exc
+
     def error(self, exc: BaseException) -> StorageError | BaseException:
         """The StorageError for `exc` on this database, or `exc` itself."""
         return faults.storage_error(exc, self.path, writing=not self.read_only) or exc
 
 
-@contextmanager
-def _begin(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
-    conn.execute(begin)
-    try:
-        yield
-    except BaseException:
-        _rollback(conn)
-        raise
-    else:
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
-
-
-@contextmanager
-def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    name = f"hp_{secrets.token_hex(8)}"
-    conn.execute(f"SAVEPOINT {name}")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
-            except sqlite3.Error:
-                pass  # the first error is the one worth reporting
-        raise
-    else:
-        conn.execute(f"RELEASE SAVEPOINT {name}")
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    """Roll back if a transaction is still open; never hide the error that led here."""
-    try:
-        if conn.in_transaction:
-            conn.rollback()
-    except sqlite3.Error:
-        pass
-
-
 # -- opening -----------------------------------------------------------------------------------
 
 
-def open_database(path: str | Path, *, read_only: bool) -> Connections:
-    """Open (read-write: create and migrate) the database at `path`; StorageError when it can't."""
+def open_database(
+    path: str | Path, *, read_only: bool, writes_on_demand: bool = False
+) -> Connections:
+    """Open (read-write: create and migrate) the database at `path`; StorageError when it can't.
+
+    writes_on_demand (with read_only): a reading command that may store something (an arXiv
+    lookup): read-only connections, a read-write one opened for its first write transaction,
+    and a missing file created and migrated first.
+    """
     path = _checked_path(path)
     _last_path[0] = path
+    creates = read_only and writes_on_demand and path != MEMORY
+    if creates and not Path(path).exists():
+        open_database(path, read_only=False).close()
     if path != MEMORY:
         _check_file(path, read_only=read_only)
-    conns = Connections(path, read_only=read_only)
+    conns = Connections(path, read_only=read_only, writes_on_demand=writes_on_demand)
     try:
         _probe(conns)
         check_version(conns.get(), path)
-        if read_only:
+        if read_only and migrations.pending(conns.get()):
+            if creates and _blank(conns.get()):  # another process is creating it right now
+                conns.close()
+                open_database(path, read_only=False).close()
+                return open_database(path, read_only=True, writes_on_demand=True)
             pending = migrations.pending(conns.get())
-            if pending:
-                raise StorageError(faults.older_message(path, pending[0]), path)
-        else:
+            raise StorageError(faults.older_message(path, pending[0]), path)
+        if not read_only:
             migrate(conns)
     except BaseException as exc:
         conns.close()
@@ -289,6 +315,10 @@ def check_version(conn: sqlite3.Connection, path: str) -> None:
     ]
     if unknown:
         raise StorageError(faults.newer_message(path, unknown[-1]), path)
+
+
+def _blank(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
 def _checked_path(path: str | Path) -> str:

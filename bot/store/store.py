@@ -91,12 +91,15 @@ class Store:
     ) -> Store:
         """Open the database at `path` (read-write: created and migrated as needed).
 
-        read_only=True opens it `mode=ro` and never writes (no migration, no rescoring); None
-        follows `read_only_opens()`. Raises StorageError with a one-line explanation.
+        read_only=True opens it `mode=ro` and never writes (no migration, no rescoring). None:
+        read-write, except inside `read_only_opens()` (ask, digest): read-only connections, a
+        missing file created, and a read-write connection only for a write (an arXiv lookup).
+        Raises StorageError with a one-line explanation.
         """
-        if read_only is None:
-            read_only = read_only_default() and str(path) != MEMORY
-        store = cls(open_database(path, read_only=read_only), scoring or ScoringConfig())
+        on_demand = read_only is None and read_only_default() and str(path) != MEMORY
+        read_only = bool(read_only) or on_demand
+        connections = open_database(path, read_only=read_only, writes_on_demand=on_demand)
+        store = cls(connections, scoring or ScoringConfig())
         if not read_only:
             try:
                 store._sync_scoring()

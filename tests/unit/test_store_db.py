@@ -14,6 +14,7 @@ from bot.domain.errors import StorageError
 from bot.domain.models import Paper
 from bot.services.importer import import_archive_files
 from bot.store import Store
+from bot.store.db import read_only_opens
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "storage" / "archive"
 
@@ -162,6 +163,20 @@ def test_read_only_open_of_a_missing_file_creates_nothing(tmp_path: Path) -> Non
     with pytest.raises(StorageError, match="there is no database at"):
         Store.open(tmp_path / "new.db", read_only=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reading_store_creates_a_missing_file_and_writes_only_on_demand(tmp_path: Path) -> None:
+    """ask and digest: read-only connections; an arXiv lookup or a subscription still stored."""
+    db = tmp_path / "new.db"
+    with read_only_opens():
+        store = Store.open(db)
+    assert store.read_only and store.count("papers") == 0
+    store.upsert_papers([paper(1)])  # a transaction: on a read-write connection of its own
+    store.conn.execute(  # a lone statement, as subscriptions write
+        "INSERT INTO meta (key, value) VALUES ('k', 'v')"
+    )
+    assert store.count("papers") == 1 and store.get_meta("k") == "v"
+    store.close()
 
 
 # -- versions ----------------------------------------------------------------------------------

@@ -309,3 +309,37 @@ def test_nul_in_database_path(tmp_path: Path, cache: Path) -> None:
     result = hotpapers("ask", "--config", str(config), "top 3", cache=cache)
     assert stat.S_ISDIR(tmp_path.stat().st_mode)
     one_line_error(result, "NUL")
+
+
+def test_disk_full_during_import_is_one_line_and_keeps_what_was_stored(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up mid-import (a page cap stands in for the full disk)."""
+    from click.testing import CliRunner
+
+    from bot.cli.main import cli
+    from bot.store.db import Connections
+
+    check = sqlite3.connect(db)
+    kept = check.execute("SELECT count(*) FROM observations").fetchone()[0]
+    pages = check.execute("PRAGMA page_count").fetchone()[0]
+    check.close()
+    connect = Connections._raw_connect
+
+    def full_disk(self: Connections, *, writer: bool = False) -> sqlite3.Connection:
+        conn = connect(self, writer=writer)
+        conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+        return conn
+
+    monkeypatch.setattr(Connections, "_raw_connect", full_disk)
+    extra = REPO / "tests" / "data" / "storage" / "more"
+    result = CliRunner().invoke(cli, ["import", "--db", str(db), str(extra)])
+    monkeypatch.undo()
+    assert result.exit_code == 1 and result.exception is not None
+    assert isinstance(result.exception, SystemExit), result.exception
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: the disk holding") and "hp.db is full" in line
+    check = sqlite3.connect(db)
+    assert check.execute("SELECT count(*) FROM observations").fetchone()[0] == kept
+    assert check.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    check.close()

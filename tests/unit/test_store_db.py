@@ -257,3 +257,22 @@ def test_directory_as_database(tmp_path: Path, read_only: bool) -> None:
 def test_nul_in_path(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="NUL character"):
         Store.open(f"{tmp_path}/a\x00b.db")
+
+
+def test_scripts_run_inside_an_open_transaction() -> None:
+    """Migrations' executescript joins BEGIN IMMEDIATE instead of committing it."""
+    from bot.store.connection import split_statements
+
+    script = """
+        CREATE TABLE t (x TEXT);
+        CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO u VALUES (new.x || ';'); END;
+        CREATE TABLE u (y TEXT);
+        INSERT INTO t VALUES ('a;b');
+    """
+    assert len(split_statements(script)) == 4
+    store = Store.memory()
+    with pytest.raises(RuntimeError), store.transaction():
+        store.conn.executescript(script)
+        assert store.conn.in_transaction
+        raise RuntimeError("roll it all back")
+    assert store.conn.execute("SELECT name FROM sqlite_master WHERE name = 't'").fetchone() is None

@@ -66,18 +66,20 @@ class Store:
         """Interrupt any query this thread still runs `seconds` after entry.
 
         The interrupted query raises sqlite3.OperationalError("interrupted") and its statement is
-        rolled back; nothing stored before is touched. None or 0: no budget.
+        rolled back; nothing stored before is touched. None or 0: no budget. A storage fault met
+        inside (a damaged page, a full disk) raises StorageError.
         """
-        if not seconds:
-            yield
-            return
         conn = self._connections.get()
-        deadline = time.monotonic() + seconds
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
+        if seconds:
+            deadline = time.monotonic() + seconds
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
         try:
             yield
+        except sqlite3.Error as exc:
+            self._connections.reraise(exc)
         finally:
-            conn.set_progress_handler(None, 0)
+            if seconds:
+                conn.set_progress_handler(None, 0)
 
     # -- opening -----------------------------------------------------------------------------
 

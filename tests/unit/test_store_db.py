@@ -14,7 +14,6 @@ from bot.domain.errors import StorageError
 from bot.domain.models import Paper
 from bot.services.importer import import_archive_files
 from bot.store import Store
-from bot.store.db import read_only_opens
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "storage" / "archive"
 
@@ -167,6 +166,8 @@ def test_read_only_open_of_a_missing_file_creates_nothing(tmp_path: Path) -> Non
 
 def test_reading_store_creates_a_missing_file_and_writes_only_on_demand(tmp_path: Path) -> None:
     """ask and digest: read-only connections; an arXiv lookup or a subscription still stored."""
+    from bot.store.db import read_only_opens
+
     db = tmp_path / "new.db"
     with read_only_opens():
         store = Store.open(db)

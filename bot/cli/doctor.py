@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.config import Config
+from bot.domain.errors import StorageError
 
 
 def database_report(config: Config, db: Path | None) -> tuple[str, str | None]:
@@ -25,7 +26,9 @@ def database_report(config: Config, db: Path | None) -> tuple[str, str | None]:
     from bot.store import Store
 
     try:
-        store = Store.open(path, config.scoring)
+        store = Store.open(path, read_only=True)  # doctor changes nothing
+    except StorageError as exc:
+        return f"database: {path}", str(exc)
     except sqlite3.Error as exc:
         return f"database: {path}", f"database {path}: cannot open it: {exc}"
     try:
@@ -37,6 +40,8 @@ def database_report(config: Config, db: Path | None) -> tuple[str, str | None]:
             f"database: {path} ({store.count('papers'):,} papers, "
             f"{store.count('observations'):,} observations, latest listing {latest or 'none'})"
         )
+        if not config.is_default and store.scoring.fingerprint() != config.scoring.fingerprint():
+            line += "\nscoring: the config's settings differ from the stored scores' (the next start rescores every paper)"
         return line, None
     except sqlite3.Error as exc:
         return f"database: {path}", f"database {path}: damaged: {exc}"

@@ -46,12 +46,23 @@ class ConfigProblems(click.ClickException):
             click.echo(f"Error: {line}", err=True)
 
 
-def _app(config_path: Path | None, db: Path | None, *, config: Config | None = None) -> App:
+def _app(
+    config_path: Path | None,
+    db: Path | None,
+    *,
+    config: Config | None = None,
+    read_only: bool = False,
+) -> App:
+    """The app; read_only: its store reads through read-only connections (ask, digest)."""
+    from contextlib import nullcontext
+
     from bot.app import build_app
     from bot.logs import configure_logging
+    from bot.store.db import read_only_opens
 
     try:
-        app = build_app(config_path, db, config=config)
+        with read_only_opens() if read_only else nullcontext():
+            app = build_app(config_path, db, config=config)
     except ConfigError as exc:
         raise ConfigProblems(str(exc)) from None
     configure_logging(app.config)
@@ -73,7 +84,35 @@ def checked_config(config_path: Path | None) -> Config:
     return config
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """The one place where a database that cannot be used becomes a one-line error (exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3
+
+        from bot.domain.errors import StorageError
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            from bot.store.db import last_opened_path
+            from bot.store.faults import storage_error
+
+            error = storage_error(exc, last_opened_path()) if last_opened_path() else None
+            if error is None:
+                raise
+            raise click.ClickException(str(error)) from None
+        except ValueError as exc:
+            if "null" not in str(exc).lower():
+                raise
+            from bot.store.faults import nul_message
+
+            raise click.ClickException(nul_message()) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hotpapers")
 @click.option("-v", "--verbose", is_flag=True, help="Log more (DEBUG, whatever the config says).")
 def cli(verbose: bool) -> None:
@@ -125,7 +164,7 @@ def ask(config_path: Path | None, db: Path | None, text: tuple[str, ...], tz: st
     """Answer one chat command, e.g. hotpapers ask "top 5 cs.CV today"."""
     from bot.domain.models import Request
 
-    app = _app(config_path, db)
+    app = _app(config_path, db, read_only=True)
     try:
         reply = app.engine.handle(
             Request(text=" ".join(text), timezone=_zone(tz), is_admin=True, addressed=True)
@@ -172,7 +211,7 @@ def digest(
                 param_hint="--category",
             )
         filters.append(found)
-    app = _app(config_path, db)
+    app = _app(config_path, db, read_only=True)
     try:
         result = app.engine.digest(
             on=on.date() if on else None, filters=filters, n=n or app.config.digest_top

@@ -12,6 +12,7 @@ from typing import Any
 from bot.commands import grammar as g
 from bot.commands.help import categories_text, help_text
 from bot.commands.registry import New, spec_for
+from bot.domain.errors import StorageError
 from bot.domain.models import Digest, Observation, Paper, Reply, Request
 from bot.render.text import render_digest_text, render_paper_text
 from bot.services.digests import DigestQueries, filter_suffix, union_of
@@ -126,6 +127,13 @@ class Engine(DigestQueries):
             return Reply(
                 "That one takes me too long to answer. Narrow it down with a category or a "
                 "shorter period, e.g. `top 5 cs.CV today` or `search diffusion cs.CV this week`.",
+                ok=False,
+            )
+        except StorageError as exc:
+            log.error("command failed: %s", exc)  # one line: what is wrong with which file
+            return Reply(
+                "Sorry, I can't read my database right now; the bot's operator has been told. "
+                "Try again later, or `help` for examples.",
                 ok=False,
             )
         except Exception:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,8 +30,13 @@ class Delivery:
 class DeliveryLog:
     """Intent before sending, message ids after: a crash in between is resolved, not re-sent."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        transaction: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> None:
         self.conn = conn
+        self.transaction = transaction or (lambda: _immediate(conn))
 
     def begin(
         self,
@@ -53,8 +59,7 @@ class DeliveryLog:
         existing = self.get(platform, channel, key)
         if existing is not None:
             return existing, False
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             cur = self.conn.execute(
                 "INSERT INTO deliveries (platform, channel, key, kind, digest_date, filter, "
                 "status, created_at, claimed_by, claimed_until) "
@@ -79,10 +84,6 @@ class DeliveryLog:
                     "INSERT INTO delivery_items (delivery_id, rank, paper_id) VALUES (?, ?, ?)",
                     [(delivery_id, rank, pid) for rank, pid in enumerate(paper_ids, start=1)],
                 )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         row = self.get(platform, channel, key)
         assert row is not None
         return row, created
@@ -274,3 +275,16 @@ def _seconds(moment: datetime | None) -> float | None:
 
 def _now() -> str:
     return time_text(datetime.now(UTC)) or ""
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction on a bare connection (the Store passes its own, lock included)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    conn.execute("COMMIT")

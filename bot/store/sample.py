@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
 import platformdirs
 
 from bot import __version__
+from bot.domain.errors import StorageError
 
 SAMPLE_NAME = "sample.db.gz"
 
@@ -19,16 +22,39 @@ def sample_archive() -> Path:
 
 
 def sample_database() -> Path:
-    """A private copy of the sample database in the user's cache folder, unpacked once."""
+    """A private copy of the sample database in the user's cache folder, unpacked once.
+
+    Safe when several processes start together on an empty cache: each unpacks to its own
+    temporary name and moves it into place atomically (the last move wins; all copies are equal).
+    """
     packed = sample_archive()
     if not packed.is_file():
         raise FileNotFoundError(f"the bundled sample is missing: {packed}")
     cache = Path(platformdirs.user_cache_dir("hotpapers"))
     target = cache / f"sample-{__version__}-{packed.stat().st_size}.db"
-    if not target.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
-        with gzip.open(packed, "rb") as src, partial.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-        partial.replace(target)
+    if target.is_file():
+        return target
+    try:
+        _unpack(packed, cache, target)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot unpack the bundled sample into {cache} ({exc.strerror or exc}): make that "
+            "folder writable, set XDG_CACHE_HOME to a writable folder, or pass --db",
+            str(target),
+        ) from None
     return target
+
+
+def _unpack(packed: Path, cache: Path, target: Path) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=f"{target.stem}.", suffix=".partial", dir=cache)
+    try:
+        with gzip.open(packed, "rb") as src, os.fdopen(fd, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(partial, 0o644)  # mkstemp makes it private; a cache file is readable
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.domain.models import Paper
 from bot.domain.scoring import ScoringConfig
@@ -24,9 +23,10 @@ from bot.store.codec import (
     parse_time,
     time_text,
 )
+from bot.store.connection import ThreadConnection
+from bot.store.db import MEMORY, Connections, open_database, read_only_default
 from bot.store.deliveries import DeliveryLog
 from bot.store.ranking import Ranking
-from bot.store.schema import migrations
 from bot.store.search import Search
 
 if TYPE_CHECKING:
@@ -36,108 +36,94 @@ log = logging.getLogger(__name__)
 
 
 class Store(Attention, Ranking, Search):
-    """One SQLite database. Not shared across threads: open one Store per thread.
+    """One SQLite database, shareable by the threads of one process.
 
-    Observations and aggregates: bot/store/attention.py; top, trending and scores:
-    bot/store/ranking.py; search: bot/store/search.py.
+    Each thread reads and writes through its own connection (opened lazily); write transactions
+    queue on one process-wide lock per file and start as writers (BEGIN IMMEDIATE). Observations
+    and aggregates: attention.py; top, trending and scores: ranking.py; search: search.py.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
-        self.conn = conn
-        self.path = path
-        self.deliveries = DeliveryLog(conn)
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+        self.path = connections.path
+        self.read_only = connections.read_only
+        self.conn: sqlite3.Connection = cast(sqlite3.Connection, ThreadConnection(connections))
+        self.deliveries = DeliveryLog(self.conn, self.transaction)
 
     # -- bounded work ----------------------------------------------------------------------
 
     @contextmanager
     def time_budget(self, seconds: float | None) -> Iterator[None]:
-        """Interrupt any query still running `seconds` after entry.
+        """Interrupt any query this thread still runs `seconds` after entry.
 
         The interrupted query raises sqlite3.OperationalError("interrupted") and its statement is
-        rolled back; nothing stored before is touched. None or 0: no budget.
+        rolled back; nothing stored before is touched. None or 0: no budget. A storage fault met
+        inside (a damaged page, a full disk) raises StorageError.
         """
-        if not seconds:
-            yield
-            return
-        deadline = time.monotonic() + seconds
-        self.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
+        conn = self._connections.get()
+        if seconds:
+            deadline = time.monotonic() + seconds
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
         try:
             yield
+        except sqlite3.Error as exc:
+            self._connections.reraise(exc)
         finally:
-            self.conn.set_progress_handler(None, 0)
+            if seconds:
+                conn.set_progress_handler(None, 0)
 
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, scoring: ScoringConfig | None = None) -> Store:
-        """Open (and migrate) the database. Nothing else: opening never changes a score.
+    def open(
+        cls,
+        path: str | Path,
+        scoring: ScoringConfig | None = None,
+        *,
+        read_only: bool | None = None,
+    ) -> Store:
+        """Open the database at `path` (read-write: created and migrated as needed). Nothing
+        else: opening never changes a score (the settings in force are the ones last given to
+        apply_scoring(), kept in the database; `scoring` is accepted for old callers).
 
-        `scoring` is accepted for old callers and has no effect: the settings in force are the
-        ones last given to apply_scoring(), kept in the database.
+        read_only=True opens it `mode=ro` and never writes (no migration). None: read-write,
+        except inside `read_only_opens()` (ask, digest): read-only connections, a missing file
+        created, and a read-write connection only for a write (an arXiv lookup).
+        Raises StorageError with a one-line explanation.
         """
         del scoring
-        path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-        conn.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA busy_timeout = 10000")
-        store = cls(conn, path)
-        migrations.apply(conn)
-        return store
+        on_demand = read_only is None and read_only_default() and str(path) != MEMORY
+        read_only = bool(read_only) or on_demand
+        connections = open_database(path, read_only=read_only, writes_on_demand=on_demand)
+        return cls(connections)
 
     @classmethod
     def memory(cls, scoring: ScoringConfig | None = None) -> Store:
         """A new in-memory database, with `scoring` applied (nobody else can open it)."""
-        store = cls.open(":memory:")
+        store = cls.open(MEMORY, read_only=False)
         if scoring is not None:
             store.apply_scoring(scoring)
         return store
 
     def close(self) -> None:
-        self.conn.close()
+        """Close every thread's connection."""
+        self._connections.close()
 
     @property
     def db(self) -> Database:
-        """A sqlite-utils view of the connection (imported on first use: it is slow to import)."""
+        """A sqlite-utils view of this thread's connection (imported on first use: it is slow)."""
         from sqlite_utils import Database
 
-        return Database(self.conn)
+        return Database(self._connections.get())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One transaction; nested blocks are savepoints (what sqlite-utils' atomic() does)."""
-        conn = self.conn
-        if conn.in_transaction:
-            name = f"hp_{secrets.token_hex(8)}"
-            conn.execute(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                    conn.execute(f"RELEASE SAVEPOINT {name}")
-                raise
-            else:
-                conn.execute(f"RELEASE SAVEPOINT {name}")
-        else:
-            conn.execute("BEGIN")
-            try:
-                yield
-            except BaseException:
-                conn.rollback()  # a no-op when the error already ended the transaction
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.rollback()
-                    raise
+        """One write transaction; nested blocks on the same thread are savepoints.
+
+        Storage faults (disk full, read-only file, damaged file) raise StorageError.
+        """
+        with self._connections.transaction():
+            yield
 
     # -- meta and cursors ---------------------------------------------------------------------
 

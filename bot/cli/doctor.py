@@ -25,6 +25,9 @@ def database_report(config: Config, db: Path | None) -> tuple[str, str | None]:
         return f"database: {path}", f"database {path}: not a file"
     from bot.store import Store
 
+    damage = _damage(path)
+    if damage is not None:
+        return f"database: {path}", f"database {path}: damaged: {damage}"
     try:
         store = Store.open(path, read_only=True)  # doctor changes nothing
     except StorageError as exc:
@@ -47,3 +50,21 @@ def database_report(config: Config, db: Path | None) -> tuple[str, str | None]:
         return f"database: {path}", f"database {path}: damaged: {exc}"
     finally:
         store.close()
+
+
+def _damage(path: Path) -> str | None:
+    """SQLite's own quick check, read-only, before anything reads the schema (None: fine or not
+    a database at all, which opening reports)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        result = str(conn.execute("PRAGMA quick_check").fetchone()[0])
+    except sqlite3.OperationalError:
+        return None  # e.g. a read-only folder for a WAL database: opening the store tells
+    except sqlite3.DatabaseError as exc:
+        return None if "not a database" in str(exc) else str(exc)
+    finally:
+        conn.close()
+    return None if result == "ok" else result.splitlines()[0]

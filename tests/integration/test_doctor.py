@@ -134,7 +134,7 @@ def test_doctor_on_a_file_that_is_not_a_database_exits_non_zero(tmp_path: Path) 
     (tmp_path / "bot.db").write_bytes(b"this is not sqlite at all\n" * 200)
     result = invoke("doctor", "--config", str(config))
     assert result.exit_code == 1, result.output
-    assert error_lines(result) and "not a database" in error_lines(result)[0]
+    assert error_lines(result) and "not a hotpapers database" in error_lines(result)[0]
     assert "Traceback" not in result.output
 
 

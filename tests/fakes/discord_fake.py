@@ -21,9 +21,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.conftest import FIXTURES as SHARED_FIXTURES
+from tests.conftest import REPO
 
-FIXTURES = SHARED_FIXTURES / "discord"
+FIXTURES = REPO / "tests" / "data" / "discord"  # copied from ../shared (tests/data/SOURCES.md)
 
 JSON = dict[str, Any]
 

@@ -84,6 +84,27 @@ async def test_slack_api_url_also_aims_a_client_made_without_it(
     assert client.base_url == slack.api_url  # the publisher's scheduled digests go there too
 
 
+async def test_slack_publisher_made_before_run_slack_posts_to_the_configured_url(
+    engine: Engine, slack: FakeSlack
+) -> None:
+    """`hotpapers run` makes the publisher first (scheduled digests), then starts run_slack."""
+    from adapters.slack.publisher import SlackPublisher
+    from tests.adapters.test_slack import small_digest
+
+    config = SlackConfig.from_mapping({"api_url": slack.api_url}, "hp.toml")
+    client = make_client("xoxb-test-token")
+    publisher = SlackPublisher(client)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(run_slack(engine, config, SLACK_ENV, client=client, stop=stop))
+    try:
+        await slack.wait_for(lambda: slack.calls_to("apps.connections.open"))
+        sent = await publisher.publish_digest(CHANNEL, small_digest(), idempotency_key="k1")
+    finally:
+        stop.set()
+        await runner
+    assert sent.thread and slack.posted(CHANNEL)[0]["ts"] == sent.thread
+
+
 async def test_slack_goes_through_the_https_proxy_from_the_environment(
     engine: Engine, slack: FakeSlack
 ) -> None:

@@ -177,9 +177,10 @@ class FakeSlack:
                 args.update(dict(await request.post()))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or None
-        if method in self.delays:
+        delay = self.delays.get(method)
+        if delay:
             async with self._slow:  # a slow Slack: calls of this method are served one by one
-                await asyncio.sleep(self.delays[method])
+                await asyncio.sleep(delay)
         pending = self.rate_limits.get(method)
         wait = pending.pop(0) if pending else 0
         if wait:

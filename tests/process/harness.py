@@ -36,7 +36,9 @@ SCRUBBED = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "HOTPAPERS
 # -- waiting ----------------------------------------------------------------------------------
 
 
-def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+def wait_until(
+    predicate: Callable[[], T | None], timeout: float, what: str, interval: float = 0.05
+) -> T:
     """The predicate's first truthy value, polled every `interval` s; AssertionError at `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

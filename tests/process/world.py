@@ -8,7 +8,7 @@ runs (the process reads the real clock), so the tests hold on any day.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -101,7 +101,7 @@ class World:
         self,
         path: Path,
         *,
-        subscriptions: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        subscriptions: Sequence[Mapping[str, Any]] = (),
         sources: bool = True,
         discord: bool = True,
         mastodon: bool = True,

@@ -59,6 +59,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.delays: dict[str, float] = {}  # method -> seconds each call waits, one at a time
         self._slow = asyncio.Lock()
+        self.in_flight = 0  # Web API requests received and not yet answered
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -168,6 +169,13 @@ class FakeSlack:
         return web.json_response({"ok": True})
 
     async def _api(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        try:
+            return await self._serve_api(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args: dict[str, Any] = dict(request.query)
         if request.can_read_body:

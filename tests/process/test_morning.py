@@ -1,15 +1,14 @@
 """A morning of `hotpapers run` as a subprocess: ingest, commands on Slack and Discord, digests
 scheduled a minute ahead in New York and Tokyo, a Mastodon digest thread, `3` in a thread.
 
-One process serves the whole module (the scheduled minute is waited for once); the tests run in
-file order and each checks one thing users see.
+One process serves the whole module (the `morning` fixture: the scheduled minute is waited for
+once, and the crash tests run meanwhile); the tests run in file order, each checks one thing
+users see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,65 +16,11 @@ import pytest
 
 from bot.domain.calendar import latest_listing
 from tests.fakes.slack_fake import BOT_USER
-from tests.process.harness import BotProcess, bot_process, wait_until
-from tests.process.world import (
-    SECRETS,
-    World,
-    slack_mention,
-    slack_slash,
-    slack_thread_message,
-    world,
-)
+from tests.process.harness import wait_until
+from tests.process.morning import ASKING, KIRITIMATI, NEW_YORK, TOKYO, Morning
+from tests.process.world import slack_mention, slack_slash, slack_thread_message
 
 pytestmark = pytest.mark.process
-
-NEW_YORK = "C0NEWYORK1"
-TOKYO = "C0TOKYO001"
-KIRITIMATI = "C0KIRITI01"  # UTC+14: its date is ahead of the newest listing most of the day
-ASKING = "C0ASKING01"
-LEAD_SECONDS = 10  # the digests fire at the first whole minute at least this far ahead
-
-
-@dataclass
-class Morning:
-    world: World
-    bot: BotProcess
-    fire_at: datetime  # UTC, the minute both scheduled digests fire
-    seen: dict[str, Any] = field(default_factory=dict)  # what earlier tests found, for later ones
-
-    def posted(self, channel: str) -> list[dict[str, Any]]:
-        slack = self.world.slack
-        return self.world.read(lambda: [dict(m) for m in slack.channels.get(channel, [])])
-
-
-def fire_minute(now: datetime) -> datetime:
-    ahead = now + timedelta(seconds=LEAD_SECONDS)
-    return (ahead + timedelta(minutes=1)).replace(second=0, microsecond=0)
-
-
-def at(moment: datetime, zone: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(zone)):%H:%M}"
-
-
-@pytest.fixture(scope="module")
-def morning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Morning]:
-    tmp = tmp_path_factory.mktemp("morning")
-    with world() as w:
-        fire = fire_minute(datetime.now(UTC))
-        common = {"categories": ["cs.CV", "cs.LG"], "top": 3, "days": "daily"}
-        subscriptions = [
-            {"platform": "slack", "channel": NEW_YORK, "at": at(fire, "America/New_York"),
-             "timezone": "America/New_York", **common},
-            {"platform": "slack", "channel": TOKYO, "at": at(fire, "Asia/Tokyo"),
-             "timezone": "Asia/Tokyo", **common},
-            {"platform": "slack", "channel": KIRITIMATI, "at": at(fire, "Pacific/Kiritimati"),
-             "timezone": "Pacific/Kiritimati", **common},
-            {"platform": "mastodon", "channel": "hotpapers", "at": at(fire, "America/New_York"),
-             "timezone": "America/New_York", **common},
-        ]  # fmt: skip
-        config = w.config(tmp / "hotpapers.toml", subscriptions=subscriptions)
-        with bot_process(config, tmp / "hotpapers.db", SECRETS) as bot:
-            yield Morning(w, bot, fire)
 
 
 def expect_defect_4_where_the_date_is_past_the_listing(

@@ -18,9 +18,10 @@ from adapters.slack.run import make_client, run_slack
 from bot.domain.errors import ConfigError
 from bot.services.engine import Engine
 from bot.store import Store
-from tests.adapters.test_slack import CHANNEL, mention, seeded_store
+from tests.adapters.test_slack import CHANNEL, seeded_store
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.slack_fake import BOT_USER, FakeSlack
+from tests.process.world import slack_mention
 
 SLACK_ENV = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-test-token"}
 
@@ -52,7 +53,9 @@ async def answer_one_mention(
     stop = asyncio.Event()
     runner = asyncio.create_task(run_slack(engine, config, env, client=client, stop=stop))
     try:
-        await slack.send_envelope("events_api", mention(f"<@{BOT_USER}> top 2", "1617634100.1"))
+        await slack.send_envelope(
+            "events_api", slack_mention(f"<@{BOT_USER}> top 2", CHANNEL, "1617634100.1")
+        )
         return await slack.wait_for(
             lambda: [m for m in slack.posted(CHANNEL) if m.get("thread_ts") == "1617634100.1"]
         )

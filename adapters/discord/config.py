@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.config import http_url
+from adapters.slack.config import checked_url
 from bot.domain.errors import ConfigError
 
 SECTION = "[adapters.discord]"
@@ -90,7 +90,7 @@ class DiscordConfig:
         ):
             value = d.get(key)
             if value is not None:
-                value = http_url(
+                value = checked_url(
                     value, key, f"{where}: {SECTION}", example=example, schemes=schemes
                 )
                 value = value.rstrip("/") if key == "api_url" else value

@@ -106,7 +106,7 @@ class SlackConfig:
             raise ConfigError(f"{section} unfurl: expected true or false, got {unfurl!r}")
         api_url = d.get("api_url")
         if api_url is not None:
-            api_url = http_url(api_url, "api_url", section, example=DEFAULT_API_URL)
+            api_url = checked_url(api_url, "api_url", section, example=DEFAULT_API_URL)
             api_url = api_url if api_url.endswith("/") else api_url + "/"
         return cls(
             api_url=api_url,
@@ -160,7 +160,7 @@ def _choice(
     return str(value)
 
 
-def http_url(
+def checked_url(
     value: Any,
     key: str,
     section: str,

@@ -6,10 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.slack.config import checked_url
 from bot.domain.errors import ConfigError
 
 SECTION = "[adapters.discord]"
+DEFAULT_API_URL = "https://discord.com/api/v10"  # discord.http.Route.BASE
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"  # DiscordWebSocket.DEFAULT_GATEWAY
 KEYS = {
+    "api_url",
+    "gateway_url",
     "token_env",
     "message_content",
     "manager_role",
@@ -27,6 +32,8 @@ class DiscordConfig:
     sync: str = "global"  # "global", or a guild id: slash commands registered in that guild only
     sharded: bool = False  # AutoShardedClient, for bots in thousands of servers
     request_timeout_seconds: float = 30.0  # each REST request when posting a digest
+    api_url: str | None = None  # None: DEFAULT_API_URL (REST and interaction callbacks)
+    gateway_url: str | None = None  # None: DEFAULT_GATEWAY_URL (one shard; sharded asks REST)
 
     @property
     def sync_guild(self) -> int | None:
@@ -76,7 +83,21 @@ class DiscordConfig:
                 f"{where}: {SECTION} request_timeout_seconds: expected seconds between 0 and 600,"
                 f" got {timeout!r}"
             )
+        urls: dict[str, str | None] = {}
+        for key, example, schemes in (
+            ("api_url", DEFAULT_API_URL, ("http", "https")),
+            ("gateway_url", DEFAULT_GATEWAY_URL, ("ws", "wss")),
+        ):
+            value = d.get(key)
+            if value is not None:
+                value = checked_url(
+                    value, key, f"{where}: {SECTION}", example=example, schemes=schemes
+                )
+                value = value.rstrip("/") if key == "api_url" else value
+            urls[key] = value
         return cls(
+            api_url=urls["api_url"],
+            gateway_url=urls["gateway_url"],
             token_env=token_env.strip(),
             message_content=flags["message_content"],
             manager_role=role,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
+import discord
+import yarl
+
 from adapters.discord.bot import DiscordBot
-from adapters.discord.config import DiscordConfig
+from adapters.discord.config import DEFAULT_API_URL, DiscordConfig
+from adapters.slack.config import https_proxy
 from bot.domain.errors import ConfigError
 from bot.ports import Publisher
 from bot.services.engine import Engine
@@ -48,6 +53,9 @@ async def run_discord(
             f"[adapters.discord] token_env: the environment variable {settings.token_env} "
             f"is not set (it must hold the bot token)"
         )
+    proxy = https_proxy(env, settings.api_url or DEFAULT_API_URL)
+    if proxy is not None:
+        client_options.setdefault("proxy", proxy)
     bot = DiscordBot(engine, settings, **client_options)
     if publishers is not None:
         publishers["discord"] = bot.publisher
@@ -58,8 +66,28 @@ async def run_discord(
         settings.sync,
     )
     try:
-        async with bot.client:
-            await bot.client.start(token)
+        with discord_urls(settings):
+            async with bot.client:
+                await bot.client.start(token)
     finally:
         if publishers is not None and publishers.get("discord") is bot.publisher:
             del publishers["discord"]
+
+
+@contextlib.contextmanager
+def discord_urls(settings: DiscordConfig) -> Iterator[None]:
+    """Point discord.py at the configured REST and gateway URLs while the bot runs.
+
+    discord.py keeps them in class attributes (`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`),
+    so they are set for the process and put back afterwards; keys left out change nothing.
+    """
+    route, socket = discord.http.Route, discord.gateway.DiscordWebSocket
+    before = route.BASE, socket.DEFAULT_GATEWAY
+    if settings.api_url is not None:
+        route.BASE = settings.api_url
+    if settings.gateway_url is not None:
+        socket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+    try:
+        yield
+    finally:
+        route.BASE, socket.DEFAULT_GATEWAY = before

@@ -1,4 +1,4 @@
-"""`[adapters.slack]`: connection mode, the names of the secret env vars, replies, admins, unfurls."""
+"""`[adapters.slack]`: connection mode, API URL, the names of the secret env vars, replies, admins."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.domain.errors import ConfigError
 
@@ -24,7 +25,9 @@ KEYS = {
     "slash_replies",
     "admins",
     "unfurl",
+    "api_url",
 }
+DEFAULT_API_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class SlackConfig:
     slash_replies: str = "in_channel"
     admins: tuple[str, ...] = ()
     unfurl: bool = True
+    api_url: str | None = None  # None: Slack's own (DEFAULT_API_URL); GovSlack, a gateway, a fake
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL every call (Socket Mode's apps.connections.open too) goes to."""
+        return self.api_url or DEFAULT_API_URL
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any] | None, where: str) -> SlackConfig:
@@ -95,7 +104,12 @@ class SlackConfig:
         unfurl = d.get("unfurl", True)
         if not isinstance(unfurl, bool):
             raise ConfigError(f"{section} unfurl: expected true or false, got {unfurl!r}")
+        api_url = d.get("api_url")
+        if api_url is not None:
+            api_url = checked_url(api_url, "api_url", section, example=DEFAULT_API_URL)
+            api_url = api_url if api_url.endswith("/") else api_url + "/"
         return cls(
+            api_url=api_url,
             mode=mode,
             host=host,
             port=port,
@@ -144,3 +158,38 @@ def _choice(
             f"{section} {key}: expected one of {', '.join(repr(c) for c in choices)}, got {value!r}"
         )
     return str(value)
+
+
+def checked_url(
+    value: Any,
+    key: str,
+    section: str,
+    *,
+    example: str,
+    schemes: tuple[str, ...] = ("http", "https"),
+) -> str:
+    """A URL with one of `schemes` and a host, stripped; otherwise a ConfigError naming the key."""
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(
+            f"{section} {key}: expected a {' or '.join(s + '://' for s in schemes)} URL "
+            f"like {example!r}, got {value!r}"
+        )
+    return text
+
+
+def https_proxy(env: Mapping[str, str], url: str) -> str | None:
+    """The proxy for `url` from HTTPS_PROXY / https_proxy, unless NO_PROXY / no_proxy exempts its host.
+
+    Corporate networks reach Slack and Discord only through such a proxy.
+    """
+    proxy = (env.get("HTTPS_PROXY") or env.get("https_proxy") or "").strip()
+    if not proxy:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    exempt = (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")
+    for entry in (e.strip().lower().lstrip(".") for e in exempt):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return None
+    return proxy

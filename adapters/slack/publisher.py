@@ -184,9 +184,17 @@ class SlackPublisher:
         history_limit: int = 200,
     ) -> None:
         self.client = client
-        self._poster = without_blind_retries(client)
+        self._posting_client = without_blind_retries(client)
         self.admins = tuple(admins)
         self.history_limit = history_limit
+
+    @property
+    def _poster(self) -> AsyncWebClient:
+        """The posting copy, aimed where the client is now: run_slack sets the client's base URL
+        and proxy from the config after this publisher was made from it."""
+        poster = self._posting_client
+        poster.base_url, poster.proxy = self.client.base_url, self.client.proxy
+        return poster
 
     # publish_digest looks for the digest first and then posts only what its thread lacks.
     finishes_found_digests = True

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import build_app
-from adapters.slack.config import SlackConfig
+from adapters.slack.config import SlackConfig, https_proxy
 from adapters.slack.publisher import RateLimitRetry, Sleep
 from bot.config import Config
 from bot.domain.errors import ConfigError
@@ -23,14 +23,37 @@ log = logging.getLogger(__name__)
 
 
 def make_client(
-    token: str, *, base_url: str | None = None, sleep: Sleep | None = None, max_wait: float = 60.0
+    token: str,
+    *,
+    base_url: str | None = None,
+    proxy: str | None = None,
+    sleep: Sleep | None = None,
+    max_wait: float = 60.0,
 ) -> AsyncWebClient:
     """An AsyncWebClient that waits out 429s (Retry-After up to `max_wait` s) and retries once."""
-    client = (
-        AsyncWebClient(token=token, base_url=base_url) if base_url else AsyncWebClient(token=token)
-    )
+    client = AsyncWebClient(token=token, proxy=proxy)
+    if base_url:
+        client.base_url = base_url
     client.retry_handlers.append(RateLimitRetry(max_wait=max_wait, sleep=sleep))
     return client
+
+
+def client_for(slack: SlackConfig, token: str, env: Mapping[str, str]) -> AsyncWebClient:
+    """The Web API client the config asks for: its `api_url`, and HTTPS_PROXY when set."""
+    return make_client(token, base_url=slack.base_url, proxy=https_proxy(env, slack.base_url))
+
+
+def point_client(client: AsyncWebClient, slack: SlackConfig, env: Mapping[str, str]) -> None:
+    """Aim a client built elsewhere at the config's `api_url` and the HTTPS proxy, if any.
+
+    A client made without them (the scheduler's publisher shares this one) would otherwise
+    talk to slack.com directly. An `api_url` left out keeps the client's own URL.
+    """
+    if slack.api_url is not None:
+        client.base_url = slack.api_url
+    proxy = https_proxy(env, client.base_url)
+    if proxy is not None or client.proxy:
+        client.proxy = proxy
 
 
 def slack_config(config: Config | SlackConfig) -> SlackConfig:
@@ -87,9 +110,12 @@ async def check_tokens(
             raise
 
 
-async def start_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
-    """Connect to Slack over Socket Mode (apps.connections.open, then the websocket)."""
-    handler = AsyncSocketModeHandler(app, app_token)
+async def start_socket_mode(
+    app: AsyncApp, app_token: str, proxy: str | None = None
+) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (apps.connections.open through the app's client, so
+    through its base URL; then the websocket, through `proxy` when given)."""
+    handler = AsyncSocketModeHandler(app, app_token, proxy=proxy)
     await handler.connect_async()
     return handler
 
@@ -119,13 +145,16 @@ async def run_slack(
     slack = slack_config(config)
     where = str(config.path or "config") if isinstance(config, Config) else "config"
     secrets = slack.secrets(env, where)
-    client = client or make_client(secrets.bot_token)
+    if client is None:
+        client = client_for(slack, secrets.bot_token, env)
+    else:
+        point_client(client, slack, env)
     app = build_app(engine, slack, client=client, signing_secret=secrets.signing_secret)
     stop = stop or asyncio.Event()
     await check_tokens(client, slack, secrets.app_token if slack.mode == "socket" else None, where)
     if slack.mode == "socket":
         assert secrets.app_token is not None
-        handler = await start_socket_mode(app, secrets.app_token)
+        handler = await start_socket_mode(app, secrets.app_token, client.proxy)
         log.info("Slack: connected in Socket Mode")
         try:
             await stop.wait()

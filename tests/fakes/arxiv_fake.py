@@ -219,6 +219,41 @@ def api_feed(entries: list[bytes]) -> bytes:
     )
 
 
+def api_entry(
+    arxiv_id: str, title: str, categories: tuple[str, ...] = ("cs.CV",), published: str = ""
+) -> bytes:
+    """One API `<entry>` written to arXiv's Atom format (`arxiv_id` without version)."""
+    when = published or "2026-03-02T18:00:00Z"
+    cats = "".join(
+        f'    <category term="{c}" scheme="http://arxiv.org/schemas/atom"/>\n' for c in categories
+    )
+    return (
+        "<entry>\n"
+        f"    <id>http://arxiv.org/abs/{arxiv_id}v1</id>\n"
+        f"    <updated>{when}</updated>\n    <published>{when}</published>\n"
+        f"    <title>{escape(title)}</title>\n"
+        f"    <summary>Abstract of {arxiv_id}.</summary>\n"
+        "    <author><name>Ada Lovelace</name></author>\n"
+        f'    <link href="http://arxiv.org/abs/{arxiv_id}v1" rel="alternate" type="text/html"/>\n'
+        f'    <link title="pdf" href="http://arxiv.org/pdf/{arxiv_id}v1" rel="related"'
+        ' type="application/pdf"/>\n'
+        f'    <arxiv:primary_category term="{categories[0]}"'
+        ' scheme="http://arxiv.org/schemas/atom"/>\n'
+        f"{cats}"
+        "  </entry>"
+    ).encode()
+
+
+def api_for(entries: dict[str, bytes]) -> Route:
+    """An API route answering `id_list` queries from `entries` (arxiv id -> api_entry)."""
+
+    def route(path: str, query: dict[str, str]) -> Answer:
+        ids = [i.split("v")[0] for i in query.get("id_list", "").split(",") if i]
+        return Answer(200, api_feed([entries[i] for i in ids if i in entries]))
+
+    return route
+
+
 def recorded_api(path: str, query: dict[str, str]) -> Answer:
     """The API: recorded responses verbatim for recorded queries, recorded entries otherwise."""
     ids = query.get("id_list", "")

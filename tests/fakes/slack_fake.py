@@ -57,17 +57,21 @@ class FakeSlack:
         self._ws: web.WebSocketResponse | None = None
         self._ws_ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self.delays: dict[str, float] = {}  # method -> seconds each call waits, one at a time
+        self._slow = asyncio.Lock()
+        self.in_flight = 0  # Web API requests received and not yet answered
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def start(self) -> FakeSlack:
+    async def start(self, port: int = 0) -> FakeSlack:
+        """Listen on 127.0.0.1:`port` (0: the OS chooses; a fixed one: a fake that comes up late)."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{hook}", self._respond)
         app.router.add_get("/link/", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         return self
@@ -165,6 +169,13 @@ class FakeSlack:
         return web.json_response({"ok": True})
 
     async def _api(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        try:
+            return await self._serve_api(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args: dict[str, Any] = dict(request.query)
         if request.can_read_body:
@@ -174,6 +185,10 @@ class FakeSlack:
                 args.update(dict(await request.post()))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or None
+        delay = self.delays.get(method)
+        if delay:
+            async with self._slow:  # a slow Slack: calls of this method are served one by one
+                await asyncio.sleep(delay)
         pending = self.rate_limits.get(method)
         wait = pending.pop(0) if pending else 0
         if wait:

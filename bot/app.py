@@ -172,8 +172,7 @@ class Running:
 
     def _on_signal(self, signum: int) -> None:
         if self.signal is None:
-            self.signal = signum
-            log.info("%s: stopping", signal.Signals(signum).name)
+            self.signal = signum  # the one log line comes when everything has stopped
         self.stopping.set()
 
     async def _load(self, name: str) -> Adapter:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from adapters.slack.config import SlackConfig
 from adapters.slack.publisher import SlackPublisher
-from adapters.slack.run import make_client, run_slack
+from adapters.slack.run import client_for, run_slack
 
 if TYPE_CHECKING:
     from adapters import AdapterContext
@@ -20,7 +20,7 @@ class SlackService:
         self.context = context
         self.config = SlackConfig.from_mapping(context.table, context.where)
         secrets = self.config.secrets(context.env, context.where)  # ConfigError when missing
-        self.client = make_client(secrets.bot_token)  # connects nothing
+        self.client = client_for(self.config, secrets.bot_token, context.env)  # connects nothing
         self._publisher = SlackPublisher(self.client, admins=self.config.admins)
 
     @property

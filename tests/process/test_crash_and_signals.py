@@ -126,11 +126,6 @@ def test_kill_9_during_a_fan_out_then_restart_gives_every_channel_one_complete_d
     assert "Fan-out paper 1" in thread[0] + str(after)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 defect: a restart never catches up missed digests when the config has "
-    "[[subscriptions]] (the sync reschedules them without catch-up before the scheduler starts)",
-)
 def test_restart_catches_up_a_digest_missed_while_down_for_config_subscriptions(
     slack_world: World, tmp_path: Path
 ) -> None:
@@ -178,7 +173,6 @@ def test_restart_catches_up_a_digest_missed_while_down_for_config_subscriptions(
     assert all(len(thread) >= 3 for _, thread in done.values())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 defect: SIGTERM has no handler (no clean exit)")
 def test_sigterm_exits_143_with_one_log_line_and_no_traceback(
     slack_world: World, tmp_path: Path
 ) -> None:
@@ -199,9 +193,6 @@ def test_sigterm_exits_143_with_one_log_line_and_no_traceback(
     assert code == 143
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 15 defect 1: Slack unreachable at start crashes the process"
-)
 def test_slack_unreachable_at_start_is_retried_and_then_answers(
     slack_world: World, tmp_path: Path
 ) -> None:

@@ -10,36 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.calendar import latest_listing
 from tests.fakes.slack_fake import BOT_USER
 from tests.process.harness import wait_until
 from tests.process.morning import ASKING, KIRITIMATI, NEW_YORK, TOKYO, Morning
 from tests.process.world import slack_mention, slack_slash, slack_thread_message
 
 pytestmark = pytest.mark.process
-
-
-def expect_defect_4_where_the_date_is_past_the_listing(
-    request: pytest.FixtureRequest, morning: Morning, zone: str
-) -> None:
-    """Issue 15 defect 4: a digest looks for the listing of its LOCAL date, so where that date is
-    past the newest listing (Tokyo in its morning, Kiritimati most of the day, everyone at the
-    weekend) it is skipped. Whether that bites depends on the real time the test runs at, so the
-    strict xfail is applied exactly when it does: the test must pass at every other hour."""
-    local = morning.fire_at.astimezone(ZoneInfo(zone)).date()
-    newest = latest_listing(morning.fire_at)
-    if local != newest:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason=f"issue 15 defect 4: {zone} date {local} is not the newest listing "
-                f"{newest}, so its digest is skipped",
-            )
-        )
 
 
 def test_ingest_reads_the_listing_and_the_attention_source(morning: Morning) -> None:
@@ -134,7 +113,6 @@ def digest_and_thread(morning: Morning, channel: str, timeout: float) -> list[di
 def test_scheduled_digest_posts_in_new_york_with_its_thread(
     request: pytest.FixtureRequest, morning: Morning
 ) -> None:
-    expect_defect_4_where_the_date_is_past_the_listing(request, morning, "America/New_York")
     messages = digest_and_thread(morning, NEW_YORK, timeout=30)
     roots = [m for m in messages if "thread_ts" not in m]
     assert len(roots) == 1
@@ -149,7 +127,6 @@ def test_scheduled_digest_posts_in_new_york_with_its_thread(
 def test_3_in_the_digest_thread_answers_item_3(
     request: pytest.FixtureRequest, morning: Morning
 ) -> None:
-    expect_defect_4_where_the_date_is_past_the_listing(request, morning, "America/New_York")
     root = morning.seen.get("new_york_root")
     assert root, "the New York digest was not posted"
     before = len(morning.posted(NEW_YORK))
@@ -166,7 +143,6 @@ def test_3_in_the_digest_thread_answers_item_3(
 def test_scheduled_digest_posts_a_mastodon_thread(
     request: pytest.FixtureRequest, morning: Morning
 ) -> None:
-    expect_defect_4_where_the_date_is_past_the_listing(request, morning, "America/New_York")
     toots = morning.world.toots
     left = (morning.fire_at - datetime.now(UTC)).total_seconds()
     stored = wait_until(
@@ -185,7 +161,6 @@ def test_scheduled_digest_posts_a_mastodon_thread(
 def test_scheduled_digest_ahead_of_new_york_posts_the_newest_listing(
     request: pytest.FixtureRequest, morning: Morning, zone: str, channel: str
 ) -> None:
-    expect_defect_4_where_the_date_is_past_the_listing(request, morning, zone)
     messages = digest_and_thread(morning, channel, timeout=15)
     roots = [m for m in messages if "thread_ts" not in m]
     assert len(roots) == 1

@@ -162,7 +162,7 @@ def test_restart_catches_up_a_digest_missed_while_down_for_config_subscriptions(
     )
     with bot_process(config, db, SECRETS) as bot:
         done = wait_until(
-            lambda: (lambda s: s if all(r == 1 for r, _ in s.values()) else None)(
+            lambda: (lambda s: s if all(r == 1 and len(t) >= 3 for r, t in s.values()) else None)(
                 w.read(lambda: channel_state(w.slack))
             ),
             15,

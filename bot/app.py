@@ -99,7 +99,8 @@ def _arxiv_fetch(config: Config) -> PaperFetch | None:
 
         with arxiv_client(table) as client:
             result = client.lookup(list(ids))
-        return result.papers
+        papers: Sequence[Paper] = result.papers
+        return papers
 
     return fetch
 

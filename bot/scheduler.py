@@ -40,7 +40,7 @@ IngestJobs = Mapping[str, tuple[Callable[[], object], float]]  # name -> (callab
 _RUNTIMES: dict[str, Scheduler] = {}
 
 
-class DailyCronTrigger(CronTrigger):
+class DailyCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 has no types
     """Fires once on each chosen local day at a time of day, DST gaps and folds included.
 
     Plain cron skips a day whose time the clocks jump over (00:00 Africa/Cairo on 2026-04-24)

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from pathlib import PurePath
 
 from bot.domain.models import Digest, DigestItem, Paper, Post, Score, SourceScore
-from bot.render.markdown import render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -410,8 +409,3 @@ def archive_post_to_digest(post: ArchivePost) -> Digest:
         period=day,
         generated_at=post.generated_at,
     )
-
-
-def format_archive_post(post: ArchivePost) -> str:
-    """The inverse of parse_archive_post: the post in the archive's own format."""
-    return render_markdown(archive_post_to_digest(post))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+from bot.domain.archive import ArchivePost, archive_post_to_digest
 from bot.domain.models import Digest, DigestItem, Post
 
 WIDGETS_SCRIPT = (
@@ -129,3 +130,8 @@ def _block(text: str) -> list[str]:
 
 def _escape(line: str) -> str:
     return "\\" + line if line[:1] in _ESCAPE_FIRST and line else line
+
+
+def format_archive_post(post: ArchivePost) -> str:
+    """The inverse of parse_archive_post: the post in the archive's own format."""
+    return render_markdown(archive_post_to_digest(post))

@@ -318,7 +318,7 @@ def check_version(conn: sqlite3.Connection, path: str) -> None:
 
 
 def _blank(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
 
 
 def _checked_path(path: str | Path) -> str:

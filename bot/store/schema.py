@@ -293,3 +293,12 @@ def m007_scoring_account_days(db: Database) -> None:
         UPDATE meta SET value = 'scored before m007' WHERE key = 'scoring';
         """
     )
+
+
+@migrations()
+def m008_undescribed_papers(db: Database) -> None:
+    """The placeholders an observation leaves (no metadata yet), found without a scan: each
+    ingest run looks the ones with the most attention up on arXiv."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS papers_undescribed ON papers (arxiv_id) WHERE title = ''"
+    )

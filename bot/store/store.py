@@ -261,6 +261,30 @@ class Store(Attention, Ranking, Search):
             )
         return known
 
+    def described_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids stored with their metadata (not a placeholder left by an observation)."""
+        ids = list(ids)
+        described: set[str] = set()
+        for chunk in _chunks(ids, BATCH):
+            marks = ",".join("?" * len(chunk))
+            described.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT arxiv_id FROM papers WHERE arxiv_id IN ({marks}) AND title <> ''",
+                    chunk,
+                )
+            )
+        return described
+
+    def undescribed_with_attention(self, limit: int) -> list[str]:
+        """Placeholders (attention seen, metadata not yet fetched), most attention first."""
+        rows = self.conn.execute(
+            "SELECT p.arxiv_id FROM papers p LEFT JOIN paper_scores s ON s.paper_id = p.arxiv_id "
+            "WHERE p.title = '' ORDER BY coalesce(s.score, 0) DESC, p.arxiv_id LIMIT ?",
+            (limit,),
+        )
+        return [r[0] for r in rows]
+
     def count(self, table: str) -> int:
         if table not in {"papers", "observations", "deliveries", "subscriptions"}:
             raise ValueError(table)

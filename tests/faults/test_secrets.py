@@ -170,20 +170,11 @@ class FakeSlackThread:
 
 
 @pytest.fixture
-def slack_refusing_auth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
-    import adapters.slack.run as slack_run
-
+def slack_refusing_auth() -> Iterator[FakeSlack]:
     with FakeSlackThread() as fake:
         for method in ("auth.test", "apps.connections.open", "users.info", "conversations.info"):
             fake.failures[(method, None)] = "invalid_auth"
-        real = slack_run.make_client
-
-        def make_client(token: str, **kw: Any) -> Any:
-            kw.setdefault("base_url", fake.api_url)
-            return real(token, **kw)
-
-        monkeypatch.setattr(slack_run, "make_client", make_client)
-        yield fake
+        yield fake  # the config's [adapters.slack] api_url points at it
 
 
 @pytest.mark.parametrize(
@@ -206,7 +197,8 @@ def test_run_with_slack_refusing_a_token_stops_and_names_the_variable_not_the_va
     config = write_config(
         tmp_path / "slack.toml",
         '[adapters.slack]\nmode = "socket"\n'
-        'bot_token_env = "SLACK_BOT_TOKEN"\napp_token_env = "SLACK_APP_TOKEN"\n',
+        'bot_token_env = "SLACK_BOT_TOKEN"\napp_token_env = "SLACK_APP_TOKEN"\n'
+        f'api_url = "{slack_refusing_auth.api_url}"\n',
     )
     db = tmp_path / "bot.db"
     outcome: list[Result] = []

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from bot.domain.archive import (
     ArchiveFormatError,
     ArchiveProblem,
-    format_archive_post,
     parse_archive_post,
 )
+from bot.render.markdown import format_archive_post
 from tests.conftest import ARCHIVE
 
 POST_0405 = "2021-04-05---Hot-Papers.md"

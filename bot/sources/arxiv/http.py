@@ -122,7 +122,7 @@ class ArxivHttp:
         backoff = self.backoff_seconds * (2 ** (state.attempt_number - 1))
         exc = state.outcome.exception() if state.outcome else None
         asked = exc.retry_after if isinstance(exc, _Retryable) else None
-        return min(self.max_wait_seconds, max(backoff, asked or 0.0))
+        return float(min(self.max_wait_seconds, max(backoff, asked or 0.0)))
 
     def _stop(self, state: RetryCallState) -> bool:
         if state.attempt_number >= self.max_attempts:

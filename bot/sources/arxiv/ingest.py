@@ -172,7 +172,8 @@ def ingest_listings(
 def lookup_papers(
     store: Store, client: ArxivClient, ids: Iterable[str], *, only_unknown: bool = True
 ) -> LookupReport:
-    """Fetch papers by id (any id form or link) into the store; by default only ids it lacks."""
+    """Fetch papers by id (any id form or link) into the store; by default only ids it has no
+    metadata for (absent, or a placeholder an observation left)."""
     problems: list[str] = []
     wanted: dict[str, None] = {}
     for raw in ids:
@@ -181,7 +182,7 @@ def lookup_papers(
             problems.append(f"not an arXiv id: {raw!r}")
         else:
             wanted.setdefault(found.id, None)
-    known = store.known_ids(wanted) if only_unknown else set()
+    known = store.described_ids(wanted) if only_unknown else set()
     todo = [i for i in wanted if i not in known]
     if not todo:
         return LookupReport(len(wanted), 0, len(known), problems=tuple(problems))

@@ -61,18 +61,11 @@ def cursor_name(source: str) -> str:
 
 def untitled_papers(store: Store, ids: Iterable[str]) -> set[str]:
     """Read-only: the ids the store has no metadata for (absent, or a placeholder row)."""
-    ids = sorted(set(ids))
-    missing = set(ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        missing -= {
-            r[0]
-            for r in store.conn.execute(
-                f"SELECT arxiv_id FROM papers WHERE arxiv_id IN ({marks}) AND title <> ''", chunk
-            )
-        }
-    return missing
+    wanted = set(ids)
+    return wanted - store.described_ids(wanted)
+
+
+BACKLOG_LOOKUPS = 100  # placeholders from earlier runs looked up again per run (one API request)
 
 
 def run_source(
@@ -95,6 +88,8 @@ def run_source(
     observations = list(result.observations)
     ids = {o.arxiv_id for o in observations} | set(result.papers_unknown)
     unknown = sorted(untitled_papers(store, ids))
+    backlog = [i for i in store.undescribed_with_attention(BACKLOG_LOOKUPS) if i not in ids]
+    unknown += backlog[: max(0, BACKLOG_LOOKUPS - len(unknown))]
     try:
         stored = store.upsert_observations(observations)
         if result.cursor is not None:

@@ -81,9 +81,12 @@ def build_source(
     raise ValueError(f"no attention source {name!r}")
 
 
-def _sdk_source(module: str, name: str) -> Any:
+def _sdk_source(module: str, name: str) -> Callable[..., Source]:
     """Sources built on a platform SDK live in adapters/sources and are loaded only by name."""
-    return getattr(importlib.import_module(f"adapters.sources.{module}"), name)
+    factory: Callable[..., Source] = getattr(
+        importlib.import_module(f"adapters.sources.{module}"), name
+    )
+    return factory
 
 
 def ingest_source(

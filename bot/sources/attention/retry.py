@@ -144,7 +144,7 @@ def with_retries(
         wanted = asked(state)
         if wanted is not None:
             return min(max_wait_seconds, wanted)
-        return min(max_wait_seconds, backoff_seconds * 2 ** (state.attempt_number - 1))
+        return float(min(max_wait_seconds, backoff_seconds * 2 ** (state.attempt_number - 1)))
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None

@@ -1,0 +1,58 @@
+"""The composition root through the real process (issue 14 defects 4 and 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.services.subscriptions import SubscriptionStore
+from bot.store import Store
+from tests.process.harness import bot_process, wait_until
+from tests.process.world import SECRETS, World, slack_slash, world
+
+ASKING = "C0PROCASK"
+
+
+@pytest.fixture
+def slack_world() -> Iterator[World]:
+    with world() as w:
+        yield w
+
+
+def test_the_console_beside_slack_runs_both(slack_world: World, tmp_path: Path) -> None:
+    """`[adapters.console]` beside Slack: the console greets (and its input ends at once: stdin
+    is /dev/null), and Slack keeps answering (before: only the console ran, then the process
+    ended)."""
+    w = slack_world
+    config = w.config(tmp_path / "hotpapers.toml", sources=False, discord=False, mastodon=False)
+    config.write_text(config.read_text() + "\n[adapters.console]\n", encoding="utf-8")
+    with bot_process(config, tmp_path / "hotpapers.db", SECRETS) as bot:
+        bot.wait_for_line(r"Slack: connected in Socket Mode", timeout=30)
+        assert "Ask me:" in bot.text("stdout")  # the console's greeting
+        w.loop.run(w.slack.send_envelope("slash_commands", slack_slash("help top", ASKING)))
+        wait_until(lambda: w.read(lambda: w.slack.channels.get(ASKING)) or None, 20, "the answer")
+        assert bot.running, bot.tail()
+        assert bot.terminate() == 143
+
+
+def test_a_subscription_removed_from_the_config_file_stops(
+    slack_world: World, tmp_path: Path
+) -> None:
+    w = slack_world
+    db = tmp_path / "hotpapers.db"
+    entry = {"platform": "slack", "channel": ASKING, "at": "09:00", "timezone": "UTC"}
+    with_one = w.config(
+        tmp_path / "one.toml", sources=False, discord=False, mastodon=False, subscriptions=[entry]
+    )
+    without = w.config(tmp_path / "none.toml", sources=False, discord=False, mastodon=False)
+    for config, expected in ((with_one, [ASKING]), (without, [])):
+        with bot_process(config, db, SECRETS) as bot:
+            bot.wait_for_line(r"scheduler started", timeout=30)
+            assert bot.terminate() == 143
+        store = Store.open(db, read_only=True)
+        try:
+            assert [s.channel for s in SubscriptionStore(store).active()] == expected
+        finally:
+            store.close()

@@ -56,3 +56,18 @@ def test_a_subscription_removed_from_the_config_file_stops(
             assert [s.channel for s in SubscriptionStore(store).active()] == expected
         finally:
             store.close()
+
+
+def test_a_stop_while_ingest_jobs_run_prints_no_traceback(
+    slack_world: World, tmp_path: Path
+) -> None:
+    """Issue 15 defect 10: a normal stop printed `Job "ingest …" raised an exception …
+    CancelledError` tracebacks. The sources' jobs start at once; the stop comes while they run."""
+    w = slack_world
+    config = w.config(tmp_path / "hotpapers.toml", discord=False, mastodon=False)
+    with bot_process(config, tmp_path / "hotpapers.db", SECRETS) as bot:
+        bot.wait_for_line(r"scheduler started", timeout=30)
+        code = bot.terminate()
+    stderr = bot.text("stderr")
+    assert code == 143, bot.tail()
+    assert "Traceback" not in stderr and "raised an exception" not in stderr, bot.tail(40)

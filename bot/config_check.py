@@ -279,7 +279,7 @@ def _source_secrets(name: str, table: Mapping[str, Any], where: str) -> list[Sec
 
 
 def _subscriptions(config: Config, where: str) -> None:
-    from bot.services.subscriptions import CONFIG_KEYS, parse_config_subscriptions
+    from bot.services.subscription_config import CONFIG_KEYS, parse_config_subscriptions
 
     for number, entry in enumerate(config.subscriptions, start=1):
         label = f"{where}: [[subscriptions]] #{number}"

@@ -49,6 +49,21 @@ class Publisher(Protocol):
         ...
 
 
+# Optional capabilities a publisher declares as class attributes.
+
+
+def finishes_found_digests(publisher: Publisher) -> bool:
+    """Whether the publisher's publish_digest looks for the digest first and, when it is there,
+    posts only what its thread lacks (Slack): then a found digest is published "again"."""
+    return bool(getattr(publisher, "finishes_found_digests", False))
+
+
+def resumes_threads(publisher: Publisher) -> bool:
+    """Whether publish_digest continues a thread cut short from its last recorded post (X,
+    Bluesky, Mastodon), so an intent with some message ids is sent again, not settled."""
+    return bool(getattr(publisher, "resumes_threads", False))
+
+
 class Adapter(Protocol):
     """One configured platform, as the composition root sees it.
 

@@ -28,9 +28,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.daily import next_fire
-from bot.services.delivery import DeliveryOutcome, DeliveryService
-from bot.services.subscriptions import DAY_NAMES, Subscription, SubscriptionStore, days_value
+from bot.domain.delivery import DeliveryOutcome
+from bot.domain.subscription import DAY_NAMES, Subscription, days_value
+from bot.services.delivery import DeliveryService
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,14 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 from bot.domain.models import Digest, Observation, Paper
+from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError, Sent
 from bot.render.text import render_digest_text
-from bot.services.delivery import DeliveryService, RateLimit
+from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.services.rate_buckets import RateLimit
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 
 PLATFORM = "loopback"
 LISTING = date(2021, 4, 5)  # a Monday

@@ -14,7 +14,7 @@ from bot.domain.errors import ConfigError
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
-    from bot.services.subscriptions import Subscription
+    from bot.domain.subscription import Subscription
 
 
 @click.command()
@@ -92,7 +92,7 @@ def subscriptions(config_path: Path | None, db: Path | None, as_json: bool) -> N
 
 
 def _row(sub: Subscription, trigger: CronTrigger, now: datetime) -> dict[str, object]:
-    from bot.services.subscriptions import days_text
+    from bot.domain.subscription import days_text
 
     fire = trigger.get_next_fire_time(None, now) if sub.status == "active" else None
     return {

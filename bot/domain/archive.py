@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
 
+from bot.domain.archive_dates import LEADING_DATE, checked_date, parse_posted, parse_stamp
 from bot.domain.models import Digest, DigestItem, Paper, Post, Score, SourceScore
 
 log = logging.getLogger(__name__)
@@ -17,11 +18,6 @@ ARCHIVE_SOURCE = "archive"
 
 _FENCE = "---"
 _TITLE_DATE = re.compile(r"Hot Papers\s+([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
-_NAME_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
-_STAMP = re.compile(
-    r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]*)?Z?\s*$",
-    re.ASCII,
-)
 _HEADING = re.compile(r"^#[ \t]+([0-9]{1,9})\.[ \t]?(.*)$", re.ASCII)
 _NUMBERS = re.compile(
     r"^- retweets: ([0-9]{1,15}), favorites: ([0-9]{1,15})"
@@ -46,26 +42,6 @@ _MD_ATTRIBUTION = re.compile(
 )
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
-}
 _ESCAPABLE = "#-<>\\"
 
 
@@ -151,34 +127,16 @@ def _front_matter(lines: list[str], path: str) -> tuple[date, datetime | None]:
             continue
         key = key.strip()
         if key == "title" and listing is None and (m := _TITLE_DATE.search(value)):
-            listing = _date(int(m[1]), int(m[2]), int(m[3]))
+            listing = checked_date(int(m[1]), int(m[2]), int(m[3]))
         elif key == "date" and generated_at is None:
-            generated_at = _stamp(value.strip().strip("\"'"))
-    if listing is None and (m := _NAME_DATE.match(PurePath(path).name)):
-        listing = _date(int(m[1]), int(m[2]), int(m[3]))
+            generated_at = parse_stamp(value.strip().strip("\"'"))
+    if listing is None and (m := LEADING_DATE.match(PurePath(path).name)):
+        listing = checked_date(int(m[1]), int(m[2]), int(m[3]))
     if listing is None:
         raise ArchiveFormatError(
             path, 2, "no listing date (neither `title: Hot Papers YYYY-MM-DD` nor the file name)"
         )
     return listing, generated_at
-
-
-def _date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _stamp(value: str) -> datetime | None:
-    m = _STAMP.match(value)
-    if not m:
-        return None
-    try:
-        year, month, day, hh, mm, ss = (int(g) for g in m.groups())
-        return datetime(year, month, day, hh, mm, ss, tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def _is_heading(line: str) -> bool:
@@ -323,7 +281,7 @@ def _tweet(markup: str) -> Post | None:
         author_name=html.unescape(m["name"] or "").strip(),
         author_handle=m["handle"],
         text=html.unescape(_TAG.sub("", _BR.sub("\n", markup[p_gt + 1 : p_close]))),
-        posted=_posted(html.unescape(m["date"])),
+        posted=parse_posted(html.unescape(m["date"])),
         lang=lang[1] if lang else "",
         html=markup,
     )
@@ -342,7 +300,7 @@ def _quote(lines: list[str]) -> Post | None:
         author_name=m["name"],
         author_handle=m["handle"] or "",
         text=text,
-        posted=_posted(m["date"] or ""),
+        posted=parse_posted(m["date"] or ""),
     )
 
 
@@ -353,22 +311,6 @@ def _source(url: str) -> str:
     if host.endswith("bsky.app"):
         return "bluesky"
     return "web" if host else ""
-
-
-def _posted(value: str) -> date | None:
-    """``April 5, 2021`` (Twitter's embed) or ``2021-04-05`` (the markdown quote)."""
-    value = value.strip()
-    iso = _NAME_DATE.match(value)
-    if iso and len(value) == 10:
-        return _date(int(iso[1]), int(iso[2]), int(iso[3]))
-    month, _, rest = value.partition(" ")
-    day, _, year = rest.partition(",")
-    number = _MONTHS.get(month.lower())
-    day, year = day.strip(), year.strip()
-    digits = day.isascii() and day.isdigit() and year.isascii() and year.isdigit()
-    if number and digits and len(day) <= 2 and len(year) == 4:
-        return _date(int(year), number, int(day))
-    return None
 
 
 def archive_post_to_digest(post: ArchivePost) -> Digest:

@@ -4,113 +4,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time as _time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.daily import previous_fire
+from bot.domain.delivery import (
+    ALREADY_SENT,
+    FAILED,
+    IN_PROGRESS,
+    NOTED,
+    PAUSED,
+    RECOVERED,
+    SENT,
+    SKIPPED,
+    DeliveryOutcome,
+    empty_day_digest,
+    late_note,
+    without_abstracts,
+)
 from bot.domain.models import Digest
-from bot.ports import DeliveryError, Publisher, Sent
+from bot.domain.subscription import Subscription
+from bot.ports import DeliveryError, Publisher, Sent, finishes_found_digests, resumes_threads
 from bot.services.claims import DEFAULT_LEASE, DEFAULT_POLL, Claims
 from bot.services.engine import Engine
 from bot.services.periods import NoListing, due_listing
-from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.services.rate_buckets import DEFAULT_LIMITS, RateBuckets, RateLimit, Sleep
 from bot.store import Delivery, Store
+from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
-
 LATE_AFTER = timedelta(minutes=5)
-
-# What one delivery ended as.
-SENT = "sent"  # posted now
-NOTED = "noted"  # no new listing: posted the short note the subscription asked for
-ALREADY_SENT = "already_sent"  # a 'sent' record exists: nothing posted
-RECOVERED = "recovered"  # an intent without message ids was found on the platform: recorded
-IN_PROGRESS = "in_progress"  # the same key is being delivered right now (here or elsewhere)
-SKIPPED = "skipped"  # nothing to post (no new listing, paused, no publisher)
-FAILED = "failed"  # transient failures outlasted the retries; the next run tries again
-PAUSED = "paused"  # a permanent failure: the subscription is paused and the admin told
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    subscription_id: int | None
-    platform: str
-    channel: str
-    status: str
-    key: str = ""
-    listing_date: date | None = None
-    message_ids: tuple[str, ...] = ()
-    thread: str | None = None
-    late: bool = False
-    attempts: int = 0
-    reason: str = ""
-
-    @property
-    def posted(self) -> bool:
-        return self.status in (SENT, NOTED)
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """Digests per second a platform accepts, per channel and across the platform (None = no cap)."""
-
-    per_channel: float | None = 1.0
-    per_platform: float | None = None
-    channel_burst: int = 1
-    platform_burst: int = 1
-
-
-# Slack: ~1 message/s per channel (chat.postMessage). Discord: 5 messages per 5 s per channel
-# route and 50 requests/s globally. One digest is one root message here; the thread's further
-# messages are the adapter's business (it answers 429s with DeliveryError(retry_after=...)).
-DEFAULT_LIMITS: dict[str, RateLimit] = {
-    "slack": RateLimit(per_channel=1.0),
-    "discord": RateLimit(per_channel=1.0, channel_burst=5, per_platform=45.0, platform_burst=10),
-}
-FALLBACK_LIMIT = RateLimit(per_channel=1.0)
-
-
-class TokenBucket:
-    """An async token bucket: `await acquire()` returns when one more call fits under the rate.
-
-    Reservation-based (the debt is taken before waiting), so concurrent callers queue fairly
-    without a lock: nothing awaits between reading and updating the bucket.
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        burst: int = 1,
-        *,
-        clock: Callable[[], float] = _time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be > 0")
-        self.rate = rate
-        self.burst = max(1, burst)
-        self._clock = clock
-        self._sleep = sleep
-        self._tokens = float(self.burst)
-        self._last = clock()
-
-    def reserve(self) -> float:
-        """Take one token; the seconds to wait before using it."""
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        self._tokens -= 1.0
-        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-
-    async def acquire(self) -> None:
-        wait = self.reserve()
-        if wait > 0:
-            await self._sleep(wait)
 
 
 class DeliveryService:
@@ -147,8 +73,7 @@ class DeliveryService:
         # Deliveries are claimed in the store before sending: see bot.services.claims.
         self.claims = Claims(self.clock, self.sleep, lease=lease, poll=claim_poll, owner=owner)
         self._inflight: set[tuple[str, str, str]] = set()
-        self._channel_buckets: dict[tuple[str, str], TokenBucket] = {}
-        self._platform_buckets: dict[str, TokenBucket] = {}
+        self.buckets = RateBuckets(self.limits)
 
     # -- one channel ---------------------------------------------------------------------------
 
@@ -220,10 +145,16 @@ class DeliveryService:
                     sub.channel,
                 )
                 return replace(outcome, listing_date=day, reason=f"no new listing on {day}")
-            digest = self._note(sub, day, listing if not isinstance(found, NoListing) else None)
+            digest = empty_day_digest(
+                sub,
+                day,
+                listing if not isinstance(found, NoListing) else None,
+                title=self.engine.settings.title,
+                generated_at=self.clock(),
+            )
             kind, key = "note", f"note:{day}:{sub.filter_text or 'all'}:{sub.n}"
         else:
-            digest = found if sub.abstracts else _without_abstracts(found)
+            digest = found if sub.abstracts else without_abstracts(found)
             kind, key = "digest", f"digest:{found.date or day}:{sub.filter_text or 'all'}:{sub.n}"
         outcome = replace(outcome, key=key, listing_date=digest.date or day)
         flight = (sub.platform, sub.channel, key)
@@ -288,7 +219,7 @@ class DeliveryService:
         now = self.clock()
         late = now - local > self.late_after
         if late:
-            digest = replace(digest, notes=(*digest.notes, _late_note(local, now)))
+            digest = replace(digest, notes=(*digest.notes, late_note(local, now)))
         result, attempts = await self._publish(publisher, sub, digest, key)
         outcome = replace(outcome, late=late, attempts=attempts)
         if isinstance(result, Sent):
@@ -326,11 +257,7 @@ class DeliveryService:
                 message_ids=delivery.message_ids,
                 thread=delivery.thread,
             )
-        if (
-            delivery.status == "intent"
-            and delivery.message_ids
-            and getattr(publisher, "resumes_threads", False)
-        ):
+        if delivery.status == "intent" and delivery.message_ids and resumes_threads(publisher):
             # A thread cut short (X, Bluesky, Mastodon): the publisher continues where it stopped.
             return None
         if delivery.status == "intent" and delivery.message_ids:
@@ -353,7 +280,7 @@ class DeliveryService:
                 exc,
             )
             return replace(outcome, status=FAILED, reason=f"could not check the channel: {exc}")
-        if found is not None and _finishes_found_digests(publisher):
+        if found is not None and finishes_found_digests(publisher):
             log.info(
                 "found %s already in %s/%s: finishing its thread",
                 delivery.key,
@@ -383,7 +310,7 @@ class DeliveryService:
         attempt = 0
         while True:
             attempt += 1
-            await self._limit(sub)
+            await self.buckets.acquire(sub.platform, sub.channel)
             try:
                 return (
                     await publisher.publish_digest(sub.channel, digest, idempotency_key=key),
@@ -418,25 +345,9 @@ class DeliveryService:
                         f"could not check the channel: {exc}", transient=True
                     ), attempt
                 if found is not None:
-                    if _finishes_found_digests(publisher):
+                    if finishes_found_digests(publisher):
                         continue  # publish_digest finds it too, and finishes its thread
                     return found, attempt
-
-    async def _limit(self, sub: Subscription) -> None:
-        limit = self.limits.get(sub.platform, FALLBACK_LIMIT)
-        if limit.per_platform:
-            bucket = self._platform_buckets.get(sub.platform)
-            if bucket is None:
-                bucket = TokenBucket(limit.per_platform, limit.platform_burst)
-                self._platform_buckets[sub.platform] = bucket
-            await bucket.acquire()
-        if limit.per_channel:
-            channel_key = (sub.platform, sub.channel)
-            channel_bucket = self._channel_buckets.get(channel_key)
-            if channel_bucket is None:
-                channel_bucket = TokenBucket(limit.per_channel, limit.channel_burst)
-                self._channel_buckets[channel_key] = channel_bucket
-            await channel_bucket.acquire()
 
     async def _pause(self, publisher: Publisher, sub: Subscription, error: str) -> None:
         if sub.id is not None:
@@ -457,24 +368,6 @@ class DeliveryService:
             await publisher.notify_admin(sub.channel, text)
         except Exception as exc:
             log.warning("could not tell the admins of %s/%s: %s", sub.platform, sub.channel, exc)
-
-    def _note(self, sub: Subscription, day: date, listing: date | None) -> Digest:
-        what = sub.filter_text or "all categories"
-        if listing is not None:
-            text = f"Nothing in {what} has enough attention in the {listing} listing yet."
-        else:
-            text = f"No new arXiv listing for {day:%A} {day}, so no digest today."
-        title = f"{self.engine.settings.title} {day}" + (
-            f" · {sub.filter_text}" if sub.filters else ""
-        )
-        return Digest(
-            title=title,
-            date=day,
-            filter=sub.filters,
-            period=day.isoformat(),
-            notes=(text,),
-            generated_at=self.clock(),
-        )
 
     # -- many channels ---------------------------------------------------------------------------
 
@@ -497,23 +390,3 @@ class DeliveryService:
                 return await self._guarded(sub, scheduled_for, digests)
 
         return list(await asyncio.gather(*(one(s) for s in subs)))
-
-
-def _late_note(local: datetime, now: datetime) -> str:
-    posted = now.astimezone(local.tzinfo)
-    if posted.date() == local.date():
-        return f"This digest is late (scheduled {local:%H:%M}, posted {posted:%H:%M})."
-    return (
-        f"This digest is late (scheduled {local:%Y-%m-%d %H:%M}, posted {posted:%Y-%m-%d %H:%M})."
-    )
-
-
-def _without_abstracts(digest: Digest) -> Digest:
-    items = tuple(replace(i, paper=replace(i.paper, abstract="")) for i in digest.items)
-    return replace(digest, items=items)
-
-
-def _finishes_found_digests(publisher: Publisher) -> bool:
-    """Whether the publisher's publish_digest looks for the digest first and, when it is there,
-    posts only what its thread lacks (Slack): then a found digest is published "again"."""
-    return bool(getattr(publisher, "finishes_found_digests", False))

@@ -40,11 +40,13 @@ from bot.commands.registry import BY_NAME, REGISTRY
 from bot.domain.archive import archive_post_to_digest, parse_archive_post
 from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Post, Score, SourceScore
+from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine, EngineSettings
-from bot.services.subscriptions import Subscription, SubscriptionService, SubscriptionStore
+from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.conftest import ARCHIVE
 from tests.fakes.discord_fake import Call, FakeDiscord
 from tests.helpers import aggregate, paper

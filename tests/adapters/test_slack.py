@@ -32,14 +32,16 @@ from adapters.slack.render import (
     unfurl_blocks,
 )
 from adapters.slack.run import make_client, run_slack, start_http
+from bot.domain import delivery as d
 from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Paper, Post, Score, SourceScore
+from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError
-from bot.services import delivery as d
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionService, SubscriptionStore
+from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.conftest import FIXTURES, REPO
 from tests.fakes.slack_fake import BOT_USER, TEAM, FakeSlack
 from tests.helpers import aggregate, paper

@@ -30,15 +30,17 @@ from adapters.social.thread import (
     ThreadPublisher,
     may_have_landed,
 )
+from bot.domain import delivery as d
 from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Paper, Score
 from bot.domain.scoring import ScoringConfig
+from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError
-from bot.services import delivery as d
-from bot.services.delivery import DeliveryService, RateLimit
+from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.services.rate_buckets import RateLimit
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.fakes.attention_fakes import Answer, Fake, Seen, json_answer, serve
 from tests.fakes.social_fakes import (
     BOT_X_ID,

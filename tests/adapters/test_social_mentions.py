@@ -20,11 +20,13 @@ from adapters.social.mentions import MastodonMentions
 from adapters.social.render import LIMITS, grapheme_length, weighted_length
 from adapters.social.thread import StoreBudget, StoreLedger
 from adapters.social.x_mentions import XMentions
+from bot.domain.subscription import Subscription
 from bot.ports import Publisher
-from bot.services.delivery import DeliveryService, RateLimit
+from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.services.rate_buckets import RateLimit
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.fakes.attention_fakes import Fake, json_answer, serve
 from tests.fakes.social_fakes import (
     BOT_DID,

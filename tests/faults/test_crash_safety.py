@@ -135,7 +135,7 @@ from bot.services.engine import Engine
 from bot.domain.models import Digest
 from bot.ports import Sent
 from bot.store import Store
-from bot.services.subscriptions import SubscriptionStore
+from bot.store.subscriptions import SubscriptionStore
 
 db, sent_path, kill_at, when = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 now = datetime(2021, 4, 5, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -175,8 +175,9 @@ print(len(outcomes))
 def seed_subscriptions(db: Path) -> None:
     from datetime import UTC, date, datetime, time
 
-    from bot.services.subscriptions import Subscription, SubscriptionStore
+    from bot.domain.subscription import Subscription
     from bot.store import Store
+    from bot.store.subscriptions import SubscriptionStore
     from tests.helpers import aggregate, paper
 
     ids = [f"2104.{n:05d}" for n in range(1, 6)]

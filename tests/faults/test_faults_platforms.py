@@ -43,12 +43,15 @@ from adapters.slack.run import make_client, run_slack
 from adapters.social import bluesky, mastodon, x
 from adapters.social.config import SocialConfig
 from adapters.social.thread import StoreLedger, ThreadPublisher
+from bot.domain import delivery as d
+from bot.domain.delivery import DeliveryOutcome
+from bot.domain.subscription import Subscription
 from bot.ports import Publisher
-from bot.services import delivery as d
-from bot.services.delivery import DeliveryOutcome, DeliveryService, RateLimit
+from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.services.rate_buckets import RateLimit
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.fakes.attention_fakes import Answer, Fake, Seen
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.slack_fake import FakeSlack

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.calendar import latest_listing
-from bot.services.subscriptions import Subscription, SubscriptionStore
+from bot.domain.subscription import Subscription
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.fakes.slack_fake import BOT_USER, FakeSlack
 from tests.helpers import aggregate, paper
 from tests.process.harness import bot_process, free_port, wait_until

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.recording import RecordingPublisher, SimulatedCrash
+from bot.domain import delivery as d
 from bot.domain.models import Request
-from bot.services import delivery as d
+from bot.domain.subscription import Subscription
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.helpers import aggregate, paper
 
 BERLIN = ZoneInfo("Europe/Berlin")

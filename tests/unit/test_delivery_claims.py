@@ -15,13 +15,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.recording import Published, RecordingPublisher
+from bot.domain import delivery as d
+from bot.domain.delivery import DeliveryOutcome
 from bot.domain.models import Digest
+from bot.domain.subscription import Subscription
 from bot.ports import Sent
-from bot.services import delivery as d
-from bot.services.delivery import DeliveryOutcome, DeliveryService
+from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.conftest import REPO
 from tests.helpers import aggregate, paper
 
@@ -124,7 +126,7 @@ from zoneinfo import ZoneInfo
 from adapters.recording import RecordingPublisher
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import SubscriptionStore
+from bot.store.subscriptions import SubscriptionStore
 from bot.store import Store
 
 now = datetime(2021, 4, 5, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))

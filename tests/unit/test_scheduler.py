@@ -15,11 +15,12 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 
 from adapters.recording import RecordingPublisher
+from bot.domain.subscription import Subscription
 from bot.scheduler import Scheduler, cron_trigger
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
-from bot.services.subscriptions import Subscription, SubscriptionStore
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 from tests.helpers import aggregate, paper
 
 

@@ -9,8 +9,9 @@ import pytest
 from bot.domain.errors import ConfigError
 from bot.domain.models import Request
 from bot.services.engine import Engine
-from bot.services.subscriptions import SubscriptionService, SubscriptionStore
+from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
+from bot.store.subscriptions import SubscriptionStore
 
 NOW = datetime(2021, 4, 5, 7, 0, tzinfo=UTC)
 

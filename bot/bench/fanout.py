@@ -14,6 +14,7 @@ from bot.domain.models import Digest, Observation, Paper
 from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError, Sent
 from bot.render.text import render_digest_text
+from bot.scheduler import Scheduler
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
 from bot.services.rate_buckets import RateLimit
@@ -183,7 +184,13 @@ async def _measure(
                 max_attempts=10,
             )
             started = time.perf_counter()
-            outcomes = await service.fan_out(subs, SCHEDULED, concurrency_per_platform=64)
+            # What production does at 09:00: APScheduler runs every subscription's digest job
+            # at once, each through Scheduler.run_subscription, sharing the service's limits.
+            scheduler = Scheduler(store, service)
+            ran = await asyncio.gather(
+                *(scheduler.run_subscription(sub.id) for sub in subs if sub.id is not None)
+            )
+            outcomes = [o for o in ran if o is not None]
             elapsed = time.perf_counter() - started
     finally:
         store.close()

@@ -19,7 +19,6 @@ from adapters.discord.render import (
     render_thread_messages,
     thread_name,
 )
-from bot.commands.grammar import PaperLookup, parse_command, starts_like_a_command
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
 
@@ -213,8 +212,8 @@ class DiscordBot:
             or is_dm
             or (
                 thread is not None
-                and starts_like_a_command(body)
-                and self.engine.store.deliveries.for_thread(PLATFORM, channel, thread) is not None
+                and self.engine.looks_like_command(body)
+                and self.engine.is_digest_thread(PLATFORM, channel, thread)
             )
         )
         permissions = None
@@ -234,14 +233,14 @@ class DiscordBot:
             await self._reply_to(message, request, answer)
             return
         # Overheard (message-content intent on): only a pasted arXiv link is answered.
-        command = parse_command(body, in_thread=thread is not None)
-        if not isinstance(command, PaperLookup):
+        arxiv_id = self.engine.pasted_paper(body, in_thread=thread is not None)
+        if arxiv_id is None:
             return
         reply = await self.engine.handle_async(request)
         if reply is None or not reply.ok:
             return
         if thread is None:
-            await self._answer_in_new_thread(message, request, reply, command.arxiv_id)
+            await self._answer_in_new_thread(message, request, reply, arxiv_id)
         else:
             await self._reply_to(message, request, reply)
 

@@ -22,7 +22,6 @@ from adapters.slack.render import (
     reply_messages,
     unfurl_blocks,
 )
-from bot.commands.grammar import PaperLookup, parse_command, starts_like_a_command
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
 
@@ -219,12 +218,12 @@ class SlackBot:
             return  # a mention: app_mention answers it
         if self.config.unfurl and _ARXIV_LINK.search(text):
             return  # a pasted link: link_shared answers it
-        if self.engine.store.deliveries.for_thread(PLATFORM, channel, str(thread)) is None:
+        if not self.engine.is_digest_thread(PLATFORM, channel, str(thread)):
             return  # not a digest's thread: people talking among themselves
         # the bot's digest thread: a number or a command word is for the bot; other talk is not,
         # but a pasted arXiv link or id there is still looked up
-        addressed = starts_like_a_command(text)
-        if not addressed and not isinstance(parse_command(text, in_thread=True), PaperLookup):
+        addressed = self.engine.looks_like_command(text)
+        if not addressed and self.engine.pasted_paper(text, in_thread=True) is None:
             return
         request = await self.request(client, text, user, channel, str(thread), addressed=addressed)
         reply = await self.engine.handle_async(request)

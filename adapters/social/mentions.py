@@ -19,7 +19,6 @@ from typing import Any
 
 from adapters.social.render import SocialPost, reply_post
 from adapters.social.thread import Budget, MemoryBudget
-from bot.commands.grammar import parse_command
 from bot.domain.ids import find_arxiv_ids
 from bot.domain.models import Reply, Request
 from bot.services.engine import Engine
@@ -57,7 +56,7 @@ def command_text(mention: Mention, *, in_thread: bool = False) -> str | None:
     number (`3`) asks for that item.
     """
     body = " ".join(_HANDLE.sub(" ", mention.text).split())
-    if body and parse_command(body, in_thread=in_thread, addressed=False) is not None:
+    if body and Engine.understands(body, in_thread=in_thread):
         return body
     found = find_arxiv_ids(mention.parent_text)
     if found:

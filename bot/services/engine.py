@@ -97,6 +97,28 @@ class Engine(DigestQueries):
                     return _lookup_failed(command.arxiv_id, str(exc))
         return self._answer(command, request, fetch=False)
 
+    # -- what adapters ask before they hand a message over -----------------------------------
+
+    @staticmethod
+    def looks_like_command(text: str) -> bool:
+        """A bare number or a command word first: in the bot's own thread, that is for it."""
+        return g.starts_like_a_command(text)
+
+    @staticmethod
+    def pasted_paper(text: str, *, in_thread: bool = False) -> str | None:
+        """The arXiv id a message is about when it only pastes a paper (a link or an id)."""
+        command = g.parse_command(text, in_thread=in_thread)
+        return command.arxiv_id if isinstance(command, g.PaperLookup) else None
+
+    @staticmethod
+    def understands(text: str, *, in_thread: bool = False) -> bool:
+        """Whether the text is a command (or a pasted paper) when nobody addressed the bot."""
+        return g.parse_command(text, in_thread=in_thread, addressed=False) is not None
+
+    def is_digest_thread(self, platform: str, channel: str, thread: str) -> bool:
+        """Whether `thread` is one of the bot's digest (or reply-digest) threads."""
+        return self.store.deliveries.for_thread(platform, channel, thread) is not None
+
     def needs_metadata(self, arxiv_id: str) -> bool:
         """Unknown, or known only from attention (a placeholder without a title)."""
         paper = self.store.get_paper(arxiv_id)

@@ -71,3 +71,60 @@ def test_a_stop_while_ingest_jobs_run_prints_no_traceback(
     stderr = bot.text("stderr")
     assert code == 143, bot.tail()
     assert "Traceback" not in stderr and "raised an exception" not in stderr, bot.tail(40)
+
+
+def test_slack_in_http_mode_verifies_requests_and_answers(
+    slack_world: World, tmp_path: Path
+) -> None:
+    """`[adapters.slack] mode = "http"`: the bot listens on a port, refuses an unsigned request
+    with 401, and answers a signed slash command in the channel."""
+    import hashlib
+    import hmac
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.process.harness import free_port
+
+    w = slack_world
+    port = free_port()
+    config = w.config(tmp_path / "hotpapers.toml", sources=False, discord=False, mastodon=False)
+    text = config.read_text(encoding="utf-8")
+    assert 'mode = "socket"' in text
+    config.write_text(
+        text.replace('mode = "socket"', f'mode = "http"\nhost = "127.0.0.1"\nport = {port}'),
+        encoding="utf-8",
+    )
+    secret = "process-signing-secret"
+    env = {**SECRETS, "SLACK_SIGNING_SECRET": secret}
+    body = urllib.parse.urlencode(slack_slash("help top", ASKING))
+    url = f"http://127.0.0.1:{port}/slack/events"
+
+    def post(signature: str, stamp: str) -> int:
+        request = urllib.request.Request(
+            url,
+            data=body.encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": signature,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    with bot_process(config, tmp_path / "hotpapers.db", env) as bot:
+        bot.wait_for_line(r"Slack: listening for events", timeout=30)
+        stamp = str(int(time.time()))
+        assert post("v0=" + "0" * 64, stamp) == 401
+        digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+        assert post("v0=" + digest.hexdigest(), stamp) == 200
+        [answer] = wait_until(
+            lambda: w.read(lambda: w.slack.channels.get(ASKING)) or None, 20, "the answer"
+        )
+        assert "top" in str(answer.get("blocks")) + answer.get("text", "")
+        assert bot.terminate() == 143

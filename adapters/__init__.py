@@ -44,6 +44,7 @@ REGISTRY: dict[str, tuple[str, str, str | None]] = {
     "x": ("adapters.social.service", "load", "twitter"),
     "bluesky": ("adapters.social.service", "load", "bluesky"),
     "mastodon": ("adapters.social.service", "load", "mastodon"),
+    "web": ("adapters.web.service", "load", "web"),
 }
 
 

@@ -328,9 +328,10 @@ def _zone(tz: str | None) -> str | None:
 def _register() -> None:
     from bot.cli.bench import bench
     from bot.cli.ingest import ingest
+    from bot.cli.serve import serve
     from bot.cli.subscriptions import subscriptions
 
-    for command in (bench, ingest, subscriptions):
+    for command in (bench, ingest, serve, subscriptions):
         cli.add_command(command)
 
 

@@ -187,7 +187,7 @@ class Site:
 
     @staticmethod
     def paper_id(request: web.Request) -> str:
-        raw = request.match_info["id"]
+        raw = request.match_info["arxiv_id"]
         arxiv_id = canonical_id(raw) if len(raw) <= 80 else None
         if arxiv_id is None:
             raise NotFound(f"{raw[:80]!r} is not an arXiv id like 2104.00743.")
@@ -227,15 +227,21 @@ def _html(text: str) -> web.Response:
     return web.Response(text=text, content_type="text/html", charset="utf-8", headers=_cache(300))
 
 
+class Fingerprinted(web.Response):
+    """A response whose ETag is computed from `fingerprint`, not from its body."""
+
+    fingerprint: str | None = None
+
+
 def _json(data: dict[str, Any], cache: int = 300) -> web.Response:
-    response = web.Response(
+    response = Fingerprinted(
         text=json.dumps(data, ensure_ascii=False, indent=2),
         content_type="application/json",
         charset="utf-8",
         headers=_cache(cache),
     )
     # The ETag ignores the generation time: the same data is the same document.
-    response["fingerprint"] = json.dumps({**data, "generated_at": None}, sort_keys=True)
+    response.fingerprint = json.dumps({**data, "generated_at": None}, sort_keys=True)
     return response
 
 
@@ -246,9 +252,9 @@ def add_routes(app: web.Application, site: Site) -> None:
     r.add_get("/search", site.search_page)
     r.add_get("/api/v1/openapi.json", site.openapi)
     r.add_get("/api/v1/digests/{day}", site.api_digest)
-    r.add_get("/api/v1/papers/{id:.+}", site.api_paper)
+    r.add_get("/api/v1/papers/{arxiv_id:.+}", site.api_paper)
     r.add_get("/api/v1/search", site.api_search)
-    r.add_get("/paper/{id:.+}", site.paper_page)
+    r.add_get("/paper/{arxiv_id:.+}", site.paper_page)
     r.add_get("/", site.digest_page)
     r.add_get("/c/{cat}", site.digest_page)
     r.add_get("/c/{cat}/feed.atom", site.feed)

@@ -60,9 +60,11 @@ class RateLimiter:
         return max(1, int(60 - now % 60))
 
 
-def build_app(engine: Engine, config: WebConfig) -> web.Application:
+def build_app(
+    engine: Engine, config: WebConfig, *, clock: Callable[[], float] = time.monotonic
+) -> web.Application:
     site = Site(engine, config)
-    limiter = RateLimiter(config.requests_per_minute)
+    limiter = RateLimiter(config.requests_per_minute, clock)
 
     @web.middleware
     async def rules(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -83,7 +85,11 @@ def build_app(engine: Engine, config: WebConfig) -> web.Application:
         response.headers["Access-Control-Expose-Headers"] = "ETag"
         return _conditional(request, response)
 
-    app = web.Application(middlewares=[rules], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[rules],
+        client_max_size=MAX_BODY,
+        handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_LINE},
+    )
     add_routes(app, site)
     return app
 
@@ -122,7 +128,7 @@ def _conditional(request: web.Request, response: web.StreamResponse) -> web.Stre
     """A strong ETag on every 200 with a body; a matching If-None-Match gets 304, no body."""
     if response.status != 200 or not isinstance(response, web.Response):
         return response
-    fingerprint = response.get("fingerprint")
+    fingerprint = getattr(response, "fingerprint", None)
     data = fingerprint.encode() if isinstance(fingerprint, str) else (response.body or b"")
     if not isinstance(data, bytes):
         return response
@@ -138,13 +144,11 @@ def _conditional(request: web.Request, response: web.StreamResponse) -> web.Stre
     return response
 
 
-async def start(engine: Engine, config: WebConfig) -> tuple[web.AppRunner, int]:
+async def start(
+    engine: Engine, config: WebConfig, *, clock: Callable[[], float] = time.monotonic
+) -> tuple[web.AppRunner, int]:
     """Listen on the configured address; the port it got (0 in the config: any free one)."""
-    runner = web.AppRunner(
-        build_app(engine, config),
-        handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_LINE},
-        access_log=None,
-    )
+    runner = web.AppRunner(build_app(engine, config, clock=clock), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()

@@ -272,3 +272,11 @@ async def serve_web(app: App, table: dict[str, object]) -> int:
 
     app.config = replace(app.config, adapters={"web": table})
     return await Running(app, io.StringIO(), interactive=False, schedule=False).run()
+
+
+def build_static_site(app: App, out: Path, **options: Any) -> tuple[list[str], int]:
+    """`hotpapers site build`: the web's pages as files; (files written, files unchanged)."""
+    from adapters.web.static import build_site
+
+    report = build_site(app.engine, out, **options)
+    return report.written, report.unchanged

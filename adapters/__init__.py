@@ -61,3 +61,11 @@ def loader(name: str, where: str = "config") -> Loader:
         raise ConfigError(f"{where}: needs {exc.name}, which is not installed{hint}") from None
     load: Loader = getattr(module, function)
     return load
+
+
+def site_builder() -> Callable[..., Any]:
+    """`hotpapers site build`'s writer (adapters.web.static.build_site), imported now; it needs
+    no pip extra."""
+    module = importlib.import_module("adapters.web.static")
+    build: Callable[..., Any] = module.build_site
+    return build

@@ -276,7 +276,7 @@ async def serve_web(app: App, table: dict[str, object]) -> int:
 
 def build_static_site(app: App, out: Path, **options: Any) -> tuple[list[str], int]:
     """`hotpapers site build`: the web's pages as files; (files written, files unchanged)."""
-    from adapters.web.static import build_site
+    from adapters import site_builder
 
-    report = build_site(app.engine, out, **options)
+    report = site_builder()(app.engine, out, **options)
     return report.written, report.unchanged

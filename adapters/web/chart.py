@@ -48,9 +48,12 @@ def attention_chart(points: Sequence[TimelinePoint], *, title: str) -> str:
         f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" font-size="11">{peak}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" font-size="11">0</text>',
         f'<text x="{LEFT}" y="{HEIGHT - 22}" font-size="11">{first.isoformat()}</text>',
-        f'<text x="{LEFT + plot_w}" y="{HEIGHT - 22}" text-anchor="end" font-size="11">'
-        f"{last.isoformat()}</text>",
     ]
+    if last != first:
+        shapes.append(
+            f'<text x="{LEFT + plot_w}" y="{HEIGHT - 22}" text-anchor="end" font-size="11">'
+            f"{last.isoformat()}</text>"
+        )
     legend = []
     for index, (source, line) in enumerate(sorted(series.items())):
         color = COLORS[index % len(COLORS)]

@@ -256,3 +256,35 @@ async def test_openapi_documents_every_api_route(site: Site) -> None:
     for path, spec in doc["paths"].items():
         for name in [p["name"] for p in spec["get"].get("parameters", []) if p["in"] == "path"]:
             assert "{" + name + "}" in path
+
+
+async def test_a_page_that_takes_too_long_is_a_friendly_503(store: Store) -> None:
+    import threading
+
+    from adapters.web.server import start
+    from tests.adapters.web_world import engine_for
+
+    engine = engine_for(store)
+    release = threading.Event()
+
+    def stuck(**_: object) -> None:
+        release.wait(60)  # held until the test has its answer
+
+    engine.digest = stuck  # type: ignore[method-assign]
+    runner, port = await start(
+        engine, WebConfig(port=0, requests_per_minute=0, request_seconds=0.1)
+    )
+    try:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/") as response:
+                text = await response.text()
+            assert response.status == 503
+            assert "took too long" in text and "Traceback" not in text
+            release.set()
+            async with session.get(f"http://127.0.0.1:{port}/paper/2104.00001") as response:
+                assert response.status == 200  # the site goes on
+    finally:
+        release.set()
+        await runner.cleanup()

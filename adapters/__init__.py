@@ -44,6 +44,7 @@ REGISTRY: dict[str, tuple[str, str, str | None]] = {
     "x": ("adapters.social.service", "load", "twitter"),
     "bluesky": ("adapters.social.service", "load", "bluesky"),
     "mastodon": ("adapters.social.service", "load", "mastodon"),
+    "web": ("adapters.web.service", "load", "web"),
 }
 
 
@@ -60,3 +61,11 @@ def loader(name: str, where: str = "config") -> Loader:
         raise ConfigError(f"{where}: needs {exc.name}, which is not installed{hint}") from None
     load: Loader = getattr(module, function)
     return load
+
+
+def site_builder() -> Callable[..., Any]:
+    """`hotpapers site build`'s writer (adapters.web.static.build_site), imported now; it needs
+    no pip extra."""
+    module = importlib.import_module("adapters.web.static")
+    build: Callable[..., Any] = module.build_site
+    return build

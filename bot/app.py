@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.config import Config, default_database, load_config
 from bot.domain.errors import ConfigError
@@ -115,8 +116,11 @@ STOP_GRACE_SECONDS = 10.0  # in-flight deliveries get this long to finish after 
 class Running:
     """One `hotpapers run`: adapters supervised, the scheduler, and a clean stop on a signal."""
 
-    def __init__(self, app: App, stdin: TextIO, *, interactive: bool) -> None:
+    def __init__(
+        self, app: App, stdin: TextIO, *, interactive: bool, schedule: bool = True
+    ) -> None:
         self.app = app
+        self.schedule = schedule  # False (`hotpapers serve`): adapters only, no jobs
         self.stdin = stdin
         self.interactive = interactive
         self.publishers: dict[str, Publisher] = {}
@@ -143,7 +147,7 @@ class Running:
         for adapter in adapters:
             if adapter.publisher is not None:
                 self.publishers[adapter.name] = adapter.publisher
-        scheduler = self._scheduler()
+        scheduler = self._scheduler() if self.schedule else None
         tasks = {
             asyncio.create_task(self._supervise(a), name=f"adapter {a.name}") for a in adapters
         }
@@ -242,11 +246,13 @@ class Running:
             log.info("adapter %s: stopped", adapter.name)
             return
 
-    async def _stop(self, scheduler: Scheduler, tasks: set[asyncio.Task[None]]) -> None:
+    async def _stop(self, scheduler: Scheduler | None, tasks: set[asyncio.Task[None]]) -> None:
         """Stop taking commands and new jobs, let in-flight deliveries finish (their intent
         records cover a cut one), then stop every adapter."""
-        scheduler.shutdown()
-        running = scheduler.running_jobs()
+        running: list[asyncio.Task[Any]] = []
+        if scheduler is not None:
+            scheduler.shutdown()
+            running = list(scheduler.running_jobs())
         if running:
             log.info("waiting up to %g s for %d running job(s)", STOP_GRACE_SECONDS, len(running))
             await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
@@ -258,3 +264,19 @@ class Running:
 async def run_bot(app: App, stdin: TextIO, *, interactive: bool) -> int:
     """Run the configured adapters (the console when none), the scheduler and its ingest jobs."""
     return await Running(app, stdin, interactive=interactive).run()
+
+
+async def serve_web(app: App, table: dict[str, object]) -> int:
+    """`hotpapers serve`: only the web adapter (its table: the config's, overridden), no jobs."""
+    from dataclasses import replace
+
+    app.config = replace(app.config, adapters={"web": table})
+    return await Running(app, io.StringIO(), interactive=False, schedule=False).run()
+
+
+def build_static_site(app: App, out: Path, **options: Any) -> tuple[list[str], int]:
+    """`hotpapers site build`: the web's pages as files; (files written, files unchanged)."""
+    from adapters import site_builder
+
+    report = site_builder()(app.engine, out, **options)
+    return report.written, report.unchanged

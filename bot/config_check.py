@@ -17,7 +17,7 @@ from typing import Any
 from bot.config import Config, did_you_mean
 from bot.domain.errors import ConfigError
 
-ADAPTERS = ("console", "slack", "discord", "x", "bluesky", "mastodon")
+ADAPTERS = ("console", "slack", "discord", "x", "bluesky", "mastodon", "web")
 SOURCES = ("arxiv", "twitter", "bluesky", "mastodon", "hackernews", "huggingface")
 # pip extra -> the modules it installs (pyproject.toml's [project.optional-dependencies])
 EXTRAS: Mapping[str, tuple[str, ...]] = {
@@ -26,9 +26,10 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
     "twitter": ("tweepy",),
     "bluesky": ("atproto",),
     "mastodon": ("mastodon",),
+    "web": ("aiohttp",),
 }
 ADAPTER_EXTRA = {"slack": "slack", "discord": "discord", "x": "twitter"} | {
-    name: name for name in ("bluesky", "mastodon")
+    name: name for name in ("bluesky", "mastodon", "web")
 }
 SOURCE_EXTRA = {"twitter": "twitter", "bluesky": "bluesky", "mastodon": "mastodon"}
 
@@ -159,6 +160,10 @@ def _adapter_keys(name: str) -> set[str]:
         from adapters.discord.config import KEYS as DISCORD_KEYS
 
         return set(DISCORD_KEYS)
+    if name == "web":
+        from adapters.web.config import KEYS as WEB_KEYS
+
+        return set(WEB_KEYS)
     from adapters.social.config import SECRETS
 
     return {"base_url", "daily_budget", *SECRETS[name]} | (
@@ -187,6 +192,11 @@ def _adapter_secrets(name: str, table: Mapping[str, Any], where: str) -> list[Se
 
         discord = DiscordConfig.from_mapping(table, where)
         return [Secret(owner, section, "token_env", discord.token_env, "the bot token")]
+    if name == "web":
+        from adapters.web.config import WebConfig
+
+        WebConfig.from_mapping(table, where)
+        return []
     if name in ("x", "bluesky", "mastodon"):
         from adapters.social.config import SECRETS, SocialConfig
 

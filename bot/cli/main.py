@@ -328,9 +328,11 @@ def _zone(tz: str | None) -> str | None:
 def _register() -> None:
     from bot.cli.bench import bench
     from bot.cli.ingest import ingest
+    from bot.cli.serve import serve
+    from bot.cli.site import site
     from bot.cli.subscriptions import subscriptions
 
-    for command in (bench, ingest, subscriptions):
+    for command in (bench, ingest, serve, site, subscriptions):
         cli.add_command(command)
 
 

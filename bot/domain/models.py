@@ -110,6 +110,16 @@ class Score:
 
 
 @dataclass(frozen=True)
+class TimelinePoint:
+    """A paper's attention from one source on one UTC day (a chart's point)."""
+
+    source: str
+    day: date
+    posts: int  # observations that day (posts, or an aggregate's one measurement)
+    engagement: int  # reposts + likes of those observations
+
+
+@dataclass(frozen=True)
 class DigestItem:
     rank: int
     paper: Paper

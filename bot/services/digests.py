@@ -4,12 +4,13 @@ paper as a digest item. Mixed into the Engine (it needs `store`, `settings` and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands import grammar as g
-from bot.domain.models import Digest, DigestItem, Paper
+from bot.domain.models import Digest, DigestItem, Paper, TimelinePoint
 from bot.domain.taxonomy import CategoryFilter
 from bot.services.periods import DateRange, NoListing, resolve_period
 from bot.store import Ranked, Store
@@ -98,6 +99,18 @@ class DigestQueries:
             posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
             measured_at=self.store.measured_at(arxiv_id),
         )
+
+    def time_budget(self, seconds: float | None) -> AbstractContextManager[None]:
+        """Cut off this thread's database work after `seconds` (a reader's own limit)."""
+        return self.store.time_budget(seconds)
+
+    def listing_dates(self) -> list[date]:
+        """Every listing date that has papers, oldest first (the web's feeds and archive)."""
+        return self.store.listing_dates()
+
+    def attention_timeline(self, arxiv_id: str) -> list[TimelinePoint]:
+        """A paper's attention per source and UTC day, oldest first (the web's chart)."""
+        return self.store.attention_timeline(arxiv_id)
 
     def _today(self, timezone: str | None) -> date:
         zone = ZoneInfo(timezone or self.settings.timezone)

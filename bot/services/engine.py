@@ -119,6 +119,16 @@ class Engine(DigestQueries):
         """Whether `thread` is one of the bot's digest (or reply-digest) threads."""
         return self.store.deliveries.for_thread(platform, channel, thread) is not None
 
+    def search_reply(self, words: str, timezone: str | None = None) -> Reply:
+        """`search WORDS [CATEGORY ...] [PERIOD]` for a reader that is not a chat (the web): no
+        command rate limits (the reader has its own) and no arXiv lookups. Never raises."""
+        request = Request(text=f"search {words}", timezone=timezone, addressed=True)
+        command = self._parse(request)
+        if not isinstance(command, g.Search | g.Invalid):
+            return Reply("Type some words to search for, e.g. `diffusion video`.", ok=False)
+        reply = self._answer(command, request, fetch=False)
+        return reply or Reply("Type some words to search for.", ok=False)
+
     def needs_metadata(self, arxiv_id: str) -> bool:
         """Unknown, or known only from attention (a placeholder without a title)."""
         paper = self.store.get_paper(arxiv_id)

@@ -1,0 +1,58 @@
+"""`[adapters.web]`: where the site listens, its public address, and its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.domain.errors import ConfigError
+
+KEYS = {"host", "port", "public_url", "requests_per_minute", "request_seconds"}
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080  # 0: any free port (logged)
+    public_url: str | None = None  # "https://papers.example.org/": absolute links in feeds
+    requests_per_minute: int = 120  # per client address; 0 = off
+    request_seconds: float = 10.0  # a page's work is cut off after this
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any] | None, where: str) -> WebConfig:
+        """Validate the raw `[adapters.web]` table; errors name the file, section and key."""
+        d = dict(d or {})
+        section = f"{where}: [adapters.web]" if "[adapters.web]" not in where else where
+        for key in d:
+            if key not in KEYS:
+                raise ConfigError(
+                    f"{section} unknown key {key!r}; known: {', '.join(sorted(KEYS))}"
+                )
+        host = d.get("host", "127.0.0.1")
+        if not isinstance(host, str) or not host.strip():
+            raise ConfigError(f"{section} host: expected an address like '127.0.0.1'")
+        port = d.get("port", 8080)
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigError(f"{section} port: expected 0 (any free port) to 65535, got {port!r}")
+        public_url = d.get("public_url")
+        if public_url is not None:
+            parts = urlsplit(public_url) if isinstance(public_url, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(
+                    f"{section} public_url: expected an http(s) address like "
+                    f"'https://papers.example.org/', got {public_url!r}"
+                )
+            public_url = public_url.rstrip("/") + "/"
+        rpm = d.get("requests_per_minute", 120)
+        if isinstance(rpm, bool) or not isinstance(rpm, int) or not 0 <= rpm <= 100_000:
+            raise ConfigError(f"{section} requests_per_minute: expected 0..100000, got {rpm!r}")
+        seconds = d.get("request_seconds", 10.0)
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0.1 <= seconds <= 600
+        ):
+            raise ConfigError(f"{section} request_seconds: expected 0.1..600, got {seconds!r}")
+        return cls(host.strip(), port, public_url, rpm, float(seconds))

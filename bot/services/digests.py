@@ -76,6 +76,7 @@ class DigestQueries:
         ids = [r.paper_id for r in ranked]
         papers = self.store.get_papers(ids)
         scores = self.store.scores_of(ids)
+        discussions = self.store.discussions_of(ids)
         items = []
         for rank, paper_id in enumerate(ids, start=1):
             paper = papers.get(paper_id) or Paper(arxiv_id=paper_id, title="")
@@ -86,6 +87,7 @@ class DigestQueries:
                     score=scores[paper_id],
                     posts=tuple(self.store.top_posts(paper_id, self.settings.posts_per_item)),
                     measured_at=self.store.measured_at(paper_id),
+                    discussions=discussions.get(paper_id, ()),
                 )
             )
         return Digest(
@@ -108,6 +110,7 @@ class DigestQueries:
             score=self.store.score_of(arxiv_id),
             posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
             measured_at=self.store.measured_at(arxiv_id),
+            discussions=self.store.discussions_of([arxiv_id]).get(arxiv_id, ()),
         )
 
     def _today(self, timezone: str | None) -> date:

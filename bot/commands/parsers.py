@@ -24,7 +24,7 @@ from bot.commands.matchers import (
     scan,
 )
 from bot.commands.tokens import Token, parse_int
-from bot.commands.topics import text_filter, topic_matchers
+from bot.commands.topics import match_no_topic, text_filter, topic_matchers
 from bot.commands.types import (
     Categories,
     Command,
@@ -114,6 +114,7 @@ def parse_subscribe(tokens: list[Token], _text: str) -> Command:
         match_number,
         match_category,
         match_timezone,
+        match_no_topic,
     ]
     problem = scan(tokens, parts, matchers)
     if problem:

@@ -102,6 +102,13 @@ PERIOD = Option(
     autocomplete="period",
 )
 
+ABOUT = Option(
+    "about",
+    'Topic words in title, abstract or authors; "quoted phrases", OR between alternatives',
+    template="about {}",
+)
+BY = Option("by", "An author's name, e.g. Yann LeCun", template='by "{}"')
+
 
 @dataclass(frozen=True)
 class New(Command):
@@ -146,7 +153,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, math, "
         "physics) or several. PERIOD is today (default), yesterday, week, month, "
         "last N days or a date YYYY-MM-DD. " + TOPIC_DETAILS + " Words can come in any order.",
-        options=(COUNT, CATEGORY, PERIOD),
+        options=(COUNT, CATEGORY, PERIOD, ABOUT, BY),
         with_category="top 5 {} today",
         with_n="top 5 cs.CV today",
     ),
@@ -172,6 +179,8 @@ _COMMANDS: tuple[CommandSpec, ...] = (
                 max_value=720,
                 template="{}h",
             ),
+            ABOUT,
+            BY,
         ),
         with_category="trending 5 {} 24h",
         with_n="trending 10 cs.LG 48h",
@@ -186,7 +195,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         "new",
         details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, "
         "math, physics) or several. " + TOPIC_DETAILS,
-        options=(COUNT, CATEGORY),
+        options=(COUNT, CATEGORY, ABOUT, BY),
         with_category="new 5 {}",
         with_n="new 5 cs.CV",
     ),

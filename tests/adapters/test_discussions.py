@@ -159,3 +159,17 @@ def render_item(discussions: tuple[Discussion, ...]):  # type: ignore[no-untyped
         score=Score(total=1.0),
         discussions=discussions,
     )
+
+
+def test_discord_slash_top_takes_about_and_by() -> None:
+    from adapters.discord.commands import slash_text
+    from bot.commands.grammar import Top, parse_command
+    from bot.commands.registry import BY_NAME
+    from bot.domain.topics import TextFilter
+
+    values = {"count": 10, "period": "week", "about": '"gaussian splatting" OR nerf', "by": "Ada"}
+    text = slash_text(BY_NAME["top"], values)
+    assert text == 'top 10 week about "gaussian splatting" OR nerf by "Ada"'
+    parsed = parse_command(text, addressed=True)
+    assert isinstance(parsed, Top)
+    assert parsed.text == TextFilter(about=(("gaussian splatting",), ("nerf",)), by="Ada")

@@ -16,6 +16,7 @@ import sqlite3
 from bot.store.categories import category_keys
 
 FEW_MATCHES = 3_000  # as search.py's SEARCH_RANK_ALL
+WALK = 200_000  # at most this many papers walked (and probed) for one answer, as search's
 
 _PROBE = "SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? AND rowid = ?"
 
@@ -67,7 +68,9 @@ def top_matching(
         [lo, hi, min_score, *cat_params],
     )
     try:
-        for paper_id, score, rowid in walk:
+        for walked, (paper_id, score, rowid) in enumerate(walk):
+            if walked >= WALK:
+                break
             if conn.execute(_PROBE, (match, rowid)).fetchone():
                 found.append((paper_id, score))
                 if len(found) >= limit:

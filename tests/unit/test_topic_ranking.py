@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot.domain.models import Paper, Request
 from bot.services.engine import Engine, EngineSettings
 from bot.store import Store
 from bot.store import topics as store_topics
+from bot.store.sample import sample_database
 from tests.helpers import aggregate, post
 
 MONDAY = date(2021, 4, 5)
@@ -146,3 +148,17 @@ def test_ask_with_an_unclosed_quote_gets_a_hint() -> None:
     assert result.exit_code != 0
     assert "is not closed" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text", ["top 10 month about learning", "trending 5 week about vision"])
+def test_a_topic_past_its_time_budget_gets_a_friendly_answer(tmp_path: Path, text: str) -> None:
+    db = tmp_path / "sample.db"
+    shutil.copy(sample_database(), db)
+    store = Store.open(db)
+    try:
+        rushed = Engine(store, EngineSettings(command_seconds=1e-6))
+        reply = rushed.handle(Request(text=text, addressed=True))
+        assert reply is not None and not reply.ok
+        assert "takes me too long" in reply.text
+    finally:
+        store.close()

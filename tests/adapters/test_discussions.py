@@ -173,3 +173,19 @@ def test_discord_slash_top_takes_about_and_by() -> None:
     parsed = parse_command(text, addressed=True)
     assert isinstance(parsed, Top)
     assert parsed.text == TextFilter(about=(("gaussian splatting",), ("nerf",)), by="Ada")
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky", "mastodon"])
+def test_social_paper_reply_links_where_it_is_discussed_within_the_limit(
+    engine: Engine, platform: str
+) -> None:
+    from adapters.social.render import fits, reply_post
+
+    reply = engine.handle(Request(f"paper {PAPER}", addressed=True))
+    assert reply is not None
+    social = reply_post(platform, reply)
+    assert fits(platform, social.text)
+    assert "X: " in social.text and "x.com/ana/status/1" in social.text
+    assert "Bluesky: " in social.text
+    if platform == "bluesky":
+        assert "https://x.com/ana/status/1" in {link.uri for link in social.links}

@@ -103,7 +103,10 @@ def topic_matchers(others: Sequence[Matcher]) -> list[Matcher]:
 
 def _checked(taken: list[Token], word: str, example: str) -> Invalid | None:
     if not taken:
-        return Invalid(f"`{word}` needs something after it, e.g. `{example}`.")
+        return Invalid(
+            f"`{word}` needs something after it, e.g. `{example}`. Quote words that read as a "
+            f'period or number: `about "3d" reconstruction`.'
+        )
     for token in taken:
         if not token.quoted and any(q in token.raw for q in QUOTES):
             return Invalid(

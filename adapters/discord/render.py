@@ -6,9 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.domain.models import Digest, DigestItem, Post, Reply
+from adapters.discord.colours import DEFAULT_COLOUR, archive_colour
+from bot.domain.discussion import counts_text, source_label
+from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
 from bot.domain.scoring import explain
-from bot.domain.taxonomy import archive_of
 from bot.render.sanitize import author_line, clean, clean_block, shorten
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -27,30 +28,6 @@ Message = dict[str, Any]  # {"content": str, "embeds": [embed, ...]}: the JSON b
 Embed = dict[str, Any]
 
 ZWSP = "\u200b"
-DEFAULT_COLOUR = 0x7F7F7F
-# arXiv red for cs; a colour per archive family so a channel can tell fields apart at a glance.
-ARCHIVE_COLOURS = {
-    "cs": 0xB31B1B,
-    "math": 0x1F77B4,
-    "stat": 0x2CA02C,
-    "eess": 0x9467BD,
-    "econ": 0x17BECF,
-    "q-bio": 0x8C564B,
-    "q-fin": 0xBCBD22,
-    "physics": 0xFF7F0E,
-    "astro-ph": 0x393B79,
-    "cond-mat": 0xE377C2,
-    "quant-ph": 0x637939,
-    "gr-qc": 0x843C39,
-    "hep-th": 0xD6616B,
-    "hep-ph": 0xD6616B,
-    "hep-ex": 0xD6616B,
-    "hep-lat": 0xD6616B,
-    "nucl-th": 0x7B4173,
-    "nucl-ex": 0x7B4173,
-    "nlin": 0x8CA252,
-    "math-ph": 0x1F77B4,
-}
 EMPTY_DIGEST = "No papers with attention in this period yet."
 
 _URL = re.compile(r"https?://[^\s<>\[\]]+", re.IGNORECASE)  # no brackets: a masked link may follow
@@ -94,10 +71,6 @@ def _escape_markdown(text: str) -> str:
 def neutralize_mentions(text: str) -> str:
     """Mentions shown as text (`@\u200beveryone`, `<\u200b@123>`), markdown kept as it is."""
     return _EVERYONE.sub("@" + ZWSP, _ANGLE.sub("<" + ZWSP, text))
-
-
-def archive_colour(category: str) -> int:
-    return ARCHIVE_COLOURS.get(archive_of(category), DEFAULT_COLOUR) if category else DEFAULT_COLOUR
 
 
 def embed_length(embed: Embed) -> int:
@@ -192,9 +165,15 @@ def thread_item_embed(item: DigestItem) -> Embed:
     }
     if paper.abstract.strip():
         embed["description"] = _fit(escape_discord(clean_block(paper.abstract, 1500)), 1600)
+    fields = []
     posts = _posts(item.posts, 3)
     if posts:
-        embed["fields"] = [_field("Top posts", posts)]
+        fields.append(_field("Top posts", posts))
+    discussed = discussions_text(item.discussions)
+    if discussed:
+        fields.append(_field("Discussed on", discussed))
+    if fields:
+        embed["fields"] = fields
     embed["footer"] = {"text": _footer(item)}
     return embed
 
@@ -232,6 +211,9 @@ def render_paper_message(item: DigestItem) -> Message:
     posts = _posts(item.posts, 5)
     if posts:
         fields.append(_field("Top posts", posts))
+    discussed = discussions_text(item.discussions)
+    if discussed:
+        fields.append(_field("Discussed on", discussed))
     embed["fields"] = fields
     embed["footer"] = {"text": f"arXiv:{clean(paper.arxiv_id, 60)}"}
     return _within_limits({"embeds": [embed]})
@@ -377,6 +359,21 @@ def _posts(posts: Sequence[Post], count: int) -> str:
         lines.append(f"{line} {url}".strip())
     text = ""
     for line in lines:  # whole lines only, never a cut URL
+        if len(text) + len(line) + 1 > FIELD_VALUE_LIMIT:
+            break
+        text = f"{text}\n{line}" if text else line
+    return text
+
+
+def discussions_text(discussions: Sequence[Discussion]) -> str:
+    """`[Hacker News](url) 312 points, 120 comments`, one line per source; whole lines only."""
+    text = ""
+    for d in discussions:
+        if not _URL.fullmatch(d.url) or ")" in d.url:
+            continue
+        label = escape_discord(clean(source_label(d.source), 30))
+        counts = escape_discord(counts_text(d))
+        line = f"[{label}]({d.url})" + (f" {counts}" if counts else "")
         if len(text) + len(line) + 1 > FIELD_VALUE_LIMIT:
             break
         text = f"{text}\n{line}" if text else line

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from bot.domain.models import Digest, DigestItem, Post, Reply
+from bot.domain.discussion import counts_text, source_label
+from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
 from bot.render.text import score_line
@@ -235,6 +236,13 @@ def post_text(post: Post, limit: int = 280) -> str:
     return f"{text} {link}".strip()
 
 
+def discussion_text(discussion: Discussion) -> str:
+    """`<url|Hacker News>: 312 points, 120 comments`: the link made safe, the rest escaped."""
+    label = _link(discussion.url, escape_mrkdwn(clean(source_label(discussion.source), 30)))
+    counts = escape_mrkdwn(counts_text(discussion))
+    return f"{label}: {counts}" if counts else label
+
+
 def _text_sections(escaped: str) -> list[Block]:
     return [_section(chunk) for chunk in split_text(escaped, MAX_SECTION)]
 
@@ -260,6 +268,9 @@ def paper_blocks(item: DigestItem, *, rank: bool = False, posts: int = POSTS_SHO
     shown = [p for p in item.posts if p.url or p.text][:posts]
     if shown:
         lines = ["*Top posts*"] + ["• " + post_text(p) for p in shown]
+        blocks.extend(_text_sections("\n".join(lines)))
+    if item.discussions:
+        lines = ["*Discussed on*"] + ["• " + discussion_text(d) for d in item.discussions]
         blocks.extend(_text_sections("\n".join(lines)))
     blocks.append(_buttons(item))
     return blocks[:MAX_BLOCKS]

@@ -7,11 +7,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.discussion import is_web_url, source_label
 from bot.domain.models import Digest, DigestItem, Reply
 from bot.render.sanitize import clean, shorten
 
 PLATFORMS = ("x", "bluesky", "mastodon")
 LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500}
+DISCUSSIONS_SHOWN = 2  # links to where a paper is discussed, on a paper card reply
 URL_WEIGHT = 23  # X and Mastodon count every link as 23 characters, whatever its length
 
 _URL = re.compile(r"https?://[^\s]+")
@@ -215,6 +217,24 @@ def item_post(platform: str, item: DigestItem) -> SocialPost:
     return _with_links(platform, _fit_title(title, build, platform), (paper.abs_url,))
 
 
+def _discussed(
+    platform: str, card: DigestItem, around: Callable[[str], str]
+) -> tuple[list[str], list[str]]:
+    """Up to DISCUSSIONS_SHOWN `Hacker News: <link>` lines that fit beside a 60-character title,
+    the score and the paper's link; and their URLs (for Bluesky's link facets)."""
+    lines: list[str] = []
+    urls: list[str] = []
+    base = f"{_score(card)}\n{_link_text(platform, card.paper.abs_url)}"
+    for d in card.discussions:
+        if len(lines) >= DISCUSSIONS_SHOWN or not is_web_url(d.url):
+            continue
+        line = f"{source_label(d.source)}: {_link_text(platform, d.url)}"
+        if fits(platform, around("\n".join([base, *lines, line]))):
+            lines.append(line)
+            urls.append(d.url)
+    return lines, urls
+
+
 def budget_note(shown: int, total: int) -> str:
     return f"Posting the top {shown} of {total} today (daily posting budget)."
 
@@ -281,11 +301,12 @@ def reply_post(platform: str, reply: Reply, *, prefix: str = "") -> SocialPost:
         paper = card.paper
         title = safe_text(paper.title) or paper.arxiv_id
         link = _link_text(platform, paper.abs_url)
+        extra, where = _discussed(platform, card, lambda lines: f"{prefix}{title[:60]}\n{lines}")
 
         def build(t: str) -> str:
-            return f"{prefix}{t}\n{_score(card)}\n{link}"
+            return f"{prefix}{t}\n{_score(card)}\n{link}" + "".join("\n" + e for e in extra)
 
-        return _with_links(platform, _fit_title(title, build, platform), (paper.abs_url,))
+        return _with_links(platform, _fit_title(title, build, platform), (paper.abs_url, *where))
     if reply.digest is not None and reply.digest.items:
         lines = [prefix + (shorten(safe_text(reply.digest.title), 120) or "Hot Papers")]
         urls: list[str] = []

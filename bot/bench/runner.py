@@ -30,6 +30,7 @@ QUERY_LABELS = {
     "trending": "trending 5 cs.LG",
     "paper": "paper <id>",
     "search": "search <words>",
+    "top_topic": "top 10 week about <words>",
 }
 P99_TARGET_MS = {"top_today": 5.0, "top_week": 5.0, "top_date": 5.0, "paper": 5.0, "search": 50.0}
 

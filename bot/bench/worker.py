@@ -35,6 +35,7 @@ QUERY_KINDS: dict[str, str] = {
     "trending": "trending 5 cs.LG",
     "paper": "paper {id}",
     "search": "search {words}",
+    "top_topic": "top 10 week about {words}",
 }
 RENDER_CANDIDATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "text": ("bot.render.text", ("render_digest_text",)),
@@ -91,7 +92,7 @@ def query_inputs(conn: sqlite3.Connection, count: int, seed: int) -> dict[str, l
     for kind, template in QUERY_KINDS.items():
         if kind == "paper":
             texts[kind] = [template.format(id=i) for i in ids]
-        elif kind == "search":
+        elif kind in ("search", "top_topic"):
             texts[kind] = [template.format(words=w) for w in words]
         else:
             texts[kind] = [template] * count
@@ -122,7 +123,7 @@ def run_queries(args: dict[str, Any]) -> dict[str, Any]:
             started = time.perf_counter()
             reply = engine.handle(Request(text=text, addressed=True))
             times.append(_ms(started))
-            if reply is None or (not reply.ok and kind != "search"):
+            if reply is None or (not reply.ok and kind not in ("search", "top_topic")):
                 bad += 1
             if kind not in examples and reply is not None:
                 examples[kind] = reply.text[:300]
@@ -202,6 +203,14 @@ def naive_sql(kind: str, text: str, today: date) -> tuple[str, list[object]]:
             "AND (' ' || p.categories || ' ') LIKE ?",
             n=5,
         ), [today.isoformat(), end.isoformat(), "% cs.LG %"]
+    if kind == "top_topic":
+        words = text.split()[4:]
+        where = " AND ".join("(p.title || ' ' || p.abstract) LIKE ?" for _ in words)
+        return joined.format(where=f"p.listing_date BETWEEN ? AND ? AND {where}", n=10), [
+            (today - timedelta(days=6)).isoformat(),
+            today.isoformat(),
+            *(f"%{w}%" for w in words),
+        ]
     if kind == "paper":
         return (
             "SELECT p.title, o.source, count(*), sum(o.reposts), sum(o.likes) FROM papers p "

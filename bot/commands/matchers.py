@@ -55,6 +55,8 @@ class Parts:
     at: time | None = None
     timezone: str | None = None
     days: set[int] | None = None
+    about: tuple[tuple[str, ...], ...] = ()
+    by: str | None = None
 
 
 # A matcher looks at tokens[i:] and returns how many tokens it used (0: not mine) or an Invalid.

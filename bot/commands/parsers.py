@@ -24,6 +24,7 @@ from bot.commands.matchers import (
     scan,
 )
 from bot.commands.tokens import Token, parse_int
+from bot.commands.topics import match_no_topic, text_filter, topic_matchers
 from bot.commands.types import (
     Categories,
     Command,
@@ -45,24 +46,23 @@ MAX_WORDS = 200
 
 def parse_top(tokens: list[Token], _text: str) -> Command:
     parts = Parts("top")
-    problem = scan(
-        tokens, parts, [match_filler, match_n_after_top, match_number, match_period, match_category]
-    )
+    matchers = [match_n_after_top, match_number, match_period, match_category]
+    problem = scan(tokens, parts, [match_filler, *matchers, *topic_matchers(matchers)])
     if problem:
         return problem
     n, notes = capped(parts.n)
-    return Top(n, tuple(parts.filters), parts.period or Period("today"), notes)
+    period = parts.period or Period("today")
+    return Top(n, tuple(parts.filters), period, notes, text_filter(parts))
 
 
 def parse_trending(tokens: list[Token], _text: str) -> Command:
     parts = Parts("trending")
-    problem = scan(
-        tokens, parts, [match_filler, match_n_after_top, match_window, match_number, match_category]
-    )
+    matchers = [match_n_after_top, match_window, match_number, match_category]
+    problem = scan(tokens, parts, [match_filler, *matchers, *topic_matchers(matchers)])
     if problem:
         return problem
     n, notes = capped(parts.n)
-    return Trending(n, tuple(parts.filters), parts.hours or 24, notes)
+    return Trending(n, tuple(parts.filters), parts.hours or 24, notes, text_filter(parts))
 
 
 def parse_paper(_tokens: list[Token], text: str) -> Command:
@@ -114,6 +114,7 @@ def parse_subscribe(tokens: list[Token], _text: str) -> Command:
         match_number,
         match_category,
         match_timezone,
+        match_no_topic,
     ]
     problem = scan(tokens, parts, matchers)
     if problem:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.commands import parsers as p
 from bot.commands.answers import capped
 from bot.commands.matchers import (
+    Matcher,
     Parts,
     match_category,
     match_filler,
@@ -21,6 +22,7 @@ from bot.commands.matchers import (
     scan,
 )
 from bot.commands.tokens import Token
+from bot.commands.topics import text_filter, topic_matchers
 from bot.commands.types import (
     MAX_N,
     Categories,
@@ -37,6 +39,7 @@ from bot.commands.types import (
     Unsubscribe,
 )
 from bot.domain.taxonomy import CategoryFilter
+from bot.domain.topics import TextFilter
 
 Parser = Callable[[list[Token], str], Command]
 
@@ -99,52 +102,72 @@ PERIOD = Option(
     autocomplete="period",
 )
 
+ABOUT = Option(
+    "about",
+    'Topic words in title, abstract or authors; "quoted phrases", OR between alternatives',
+    template="about {}",
+)
+BY = Option("by", "An author's name, e.g. Yann LeCun", template='by "{}"')
+
 
 @dataclass(frozen=True)
 class New(Command):
     n: int
     filters: tuple[CategoryFilter, ...]
     notes: tuple[str, ...] = ()
+    text: TextFilter | None = None
 
 
 def parse_new(tokens: list[Token], _text: str) -> Command:
     parts = Parts("new")
+    matchers: list[Matcher] = [match_n_after_top, match_number, match_category]
     problem: Invalid | None = scan(
-        tokens, parts, [match_filler, match_n_after_top, match_number, match_category]
+        tokens, parts, [match_filler, *matchers, *topic_matchers(matchers)]
     )
     if problem:
         return problem
     n, notes = capped(parts.n)
-    return New(n, tuple(parts.filters), notes)
+    return New(n, tuple(parts.filters), notes, text_filter(parts))
 
+
+TOPIC_DETAILS = (
+    "about TOPIC keeps the papers whose title, abstract or authors match its words "
+    '(all of them; "quoted phrases" stay together; OR between alternatives); by AUTHOR '
+    "keeps those with that author. Quote words that could be read as a category or period."
+)
 
 _COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "top",
-        "top [N] [CATEGORY ...] [PERIOD]",
+        "top [N] [CATEGORY ...] [PERIOD] [about TOPIC] [by AUTHOR]",
         "The papers of a period's arXiv listings with the most attention.",
-        ("top 5 cs.CV today", "top 10 cs.LG stat.ML this week", "top math 2021-04-05"),
+        (
+            "top 5 cs.CV today",
+            'top 10 week about "gaussian splatting" OR nerf',
+            'top cs.LG month by "Yann LeCun"',
+        ),
         p.parse_top,
         (Top,),
         "top",
         aliases=("hot",),
         details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, math, "
         "physics) or several. PERIOD is today (default), yesterday, week, month, "
-        "last N days or a date YYYY-MM-DD. Words can come in any order.",
-        options=(COUNT, CATEGORY, PERIOD),
+        "last N days or a date YYYY-MM-DD. " + TOPIC_DETAILS + " Words can come in any order.",
+        options=(COUNT, CATEGORY, PERIOD, ABOUT, BY),
         with_category="top 5 {} today",
         with_n="top 5 cs.CV today",
     ),
     CommandSpec(
         "trending",
-        "trending [N] [CATEGORY ...] [WINDOW]",
+        "trending [N] [CATEGORY ...] [WINDOW] [about TOPIC] [by AUTHOR]",
         "Papers ranked by the attention they got in a recent time window.",
-        ("trending 10 cs.LG 48h", "trending", "trending 5 quant-ph week"),
+        ("trending 10 cs.LG 48h", "trending", "trending 5 quant-ph week about qubits"),
         p.parse_trending,
         (Trending,),
         "trending",
         aliases=("trend",),
-        details="WINDOW is 24h (default), 48h, 3d, today, week or month: at most 30 days.",
+        details="WINDOW is 24h (default), 48h, 3d, today, week or month: at most 30 days. "
+        + TOPIC_DETAILS,
         options=(
             COUNT,
             Option("category", "Categories or archives, e.g. cs.LG", autocomplete="category"),
@@ -156,21 +179,23 @@ _COMMANDS: tuple[CommandSpec, ...] = (
                 max_value=720,
                 template="{}h",
             ),
+            ABOUT,
+            BY,
         ),
         with_category="trending 5 {} 24h",
         with_n="trending 10 cs.LG 48h",
     ),
     CommandSpec(
         "new",
-        "new [N] [CATEGORY ...]",
+        "new [N] [CATEGORY ...] [about TOPIC] [by AUTHOR]",
         "The latest listing's papers, newest submission first, whatever their attention.",
-        ("new 5 cs.CV", "new", "new 10 math"),
+        ("new 5 cs.CV", "new 10 math", "new 10 cs.CV about segmentation"),
         parse_new,
         (New,),
         "new",
         details="N is 1 to 25 (default 5). CATEGORY is a category (cs.CV), an archive (cs, "
-        "math, physics) or several.",
-        options=(COUNT, CATEGORY),
+        "math, physics) or several. " + TOPIC_DETAILS,
+        options=(COUNT, CATEGORY, ABOUT, BY),
         with_category="new 5 {}",
         with_n="new 5 cs.CV",
     ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from bot.domain.taxonomy import CategoryFilter
+from bot.domain.topics import TextFilter
 
 MAX_N = 25
 DEFAULT_N = 5
@@ -34,6 +35,7 @@ class Top(Command):
     filters: tuple[CategoryFilter, ...]
     period: Period
     notes: tuple[str, ...] = ()
+    text: TextFilter | None = None  # `about ...` / `by ...`
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Trending(Command):
     filters: tuple[CategoryFilter, ...]
     hours: int
     notes: tuple[str, ...] = ()
+    text: TextFilter | None = None
 
 
 @dataclass(frozen=True)

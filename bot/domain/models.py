@@ -120,12 +120,26 @@ class TimelinePoint:
 
 
 @dataclass(frozen=True)
+class Discussion:
+    """Where a paper is discussed on one source: its most engaged post (a Hacker News thread, the
+    Hugging Face page...) with that post's counters, and how many posts the source has."""
+
+    source: str  # "twitter", "bluesky", "mastodon", "hackernews", "huggingface", ...
+    url: str  # http(s) only
+    reposts: int = 0
+    likes: int = 0  # points on Hacker News, upvotes on Hugging Face
+    replies: int = 0  # comments on Hacker News and Hugging Face
+    posts: int = 0  # the source's posts about the paper (0 for a page of totals)
+
+
+@dataclass(frozen=True)
 class DigestItem:
     rank: int
     paper: Paper
     score: Score
     posts: tuple[Post, ...] = ()
     measured_at: datetime | None = None  # when the counters were last refreshed
+    discussions: tuple[Discussion, ...] = ()  # one per source, in SOURCE_ORDER (domain.discussion)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.domain.models import Digest, DigestItem, Post
+from bot.domain.discussion import counts_text, is_web_url, source_label
+from bot.domain.models import Digest, DigestItem, Discussion, Post
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block
 
@@ -55,6 +56,10 @@ def render_paper_text(item: DigestItem, *, abstract_limit: int = 1200, posts: in
     if shown:
         lines.extend(["", "Top posts:"])
         lines.extend("  " + post_line(p) for p in shown)
+    discussed = [d for d in item.discussions if is_web_url(d.url)]
+    if discussed:
+        lines.extend(["", "Discussed on:"])
+        lines.extend("  " + discussion_line(d) for d in discussed)
     lines.extend(["", f"{paper.abs_url} · {paper.pdf_url}"])
     return "\n".join(lines)
 
@@ -64,3 +69,10 @@ def post_line(post: Post, limit: int = 200) -> str:
     if post.author_handle:
         who = f"{who} (@{clean(post.author_handle, 40)})".strip()
     return f"{who}: “{clean(post.text, limit)}” {post.url}"
+
+
+def discussion_line(discussion: Discussion) -> str:
+    """`Hacker News: 312 points, 120 comments https://news.ycombinator.com/item?id=1`."""
+    label = clean(source_label(discussion.source), 30)
+    counts = counts_text(discussion)
+    return f"{label}: {counts} {discussion.url}" if counts else f"{label}: {discussion.url}"

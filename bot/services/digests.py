@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.commands import grammar as g
 from bot.domain.models import Digest, DigestItem, Paper, TimelinePoint
 from bot.domain.taxonomy import CategoryFilter
+from bot.domain.topics import TextFilter, fts_match
 from bot.services.periods import DateRange, NoListing, resolve_period
 from bot.store import Ranked, Store
 
@@ -34,24 +35,34 @@ class DigestQueries:
         filters: Sequence[CategoryFilter] = (),
         n: int = 5,
         timezone: str | None = None,
+        text: TextFilter | None = None,
     ) -> Digest | NoListing:
-        """The top papers of a period's listings, for a category filter."""
+        """The top papers of a period's listings, for a category (and topic/author) filter."""
         if on is not None:
             period = g.Period(kind="date", on=on, label=on.isoformat())
         period = period or g.Period(kind="today")
         resolved = resolve_period(period, self.store, self._today(timezone))
         if isinstance(resolved, NoListing):
             return resolved
-        return self.digest_for_range(resolved, filters, n)
+        return self.digest_for_range(resolved, filters, n, text)
 
     def digest_for_range(
-        self, period: DateRange, filters: Sequence[CategoryFilter], n: int
+        self,
+        period: DateRange,
+        filters: Sequence[CategoryFilter],
+        n: int,
+        text: TextFilter | None = None,
     ) -> Digest:
         n = max(1, min(n, 1000))
         ranked = self.store.top(
-            period.start, period.end, union_of(filters), n, self.settings.min_score
+            period.start,
+            period.end,
+            union_of(filters),
+            n,
+            self.settings.min_score,
+            match=match_of(text),
         )
-        title = f"{self.settings.title} {period.label}" + filter_suffix(filters)
+        title = f"{self.settings.title} {period.label}" + filter_suffix(filters, text)
         return self._build(title, ranked, filters, period.label, period.end, list(period.notes))
 
     def _build(
@@ -66,6 +77,7 @@ class DigestQueries:
         ids = [r.paper_id for r in ranked]
         papers = self.store.get_papers(ids)
         scores = self.store.scores_of(ids)
+        discussions = self.store.discussions_of(ids)
         items = []
         for rank, paper_id in enumerate(ids, start=1):
             paper = papers.get(paper_id) or Paper(arxiv_id=paper_id, title="")
@@ -76,6 +88,7 @@ class DigestQueries:
                     score=scores[paper_id],
                     posts=tuple(self.store.top_posts(paper_id, self.settings.posts_per_item)),
                     measured_at=self.store.measured_at(paper_id),
+                    discussions=discussions.get(paper_id, ()),
                 )
             )
         return Digest(
@@ -98,6 +111,7 @@ class DigestQueries:
             score=self.store.score_of(arxiv_id),
             posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
             measured_at=self.store.measured_at(arxiv_id),
+            discussions=self.store.discussions_of([arxiv_id]).get(arxiv_id, ()),
         )
 
     def time_budget(self, seconds: float | None) -> AbstractContextManager[None]:
@@ -123,5 +137,12 @@ def union_of(filters: Sequence[CategoryFilter]) -> frozenset[str] | None:
     return frozenset().union(*(f.categories for f in filters))
 
 
-def filter_suffix(filters: Sequence[CategoryFilter]) -> str:
-    return (" · " + " ".join(f.label for f in filters)) if filters else ""
+def filter_suffix(filters: Sequence[CategoryFilter], text: TextFilter | None = None) -> str:
+    """` · cs.LG · about diffusion` for a title."""
+    suffix = (" · " + " ".join(f.label for f in filters)) if filters else ""
+    return suffix + (f" · {text.label}" if text else "")
+
+
+def match_of(text: TextFilter | None) -> str:
+    """The FTS5 expression for a topic/author filter; '' for none (the unfiltered plans)."""
+    return fts_match(text) if text else ""

@@ -15,7 +15,7 @@ from bot.commands.registry import New, spec_for
 from bot.domain.errors import StorageError
 from bot.domain.models import Digest, Observation, Paper, Reply, Request
 from bot.render.text import render_digest_text, render_paper_text
-from bot.services.digests import DigestQueries, filter_suffix, union_of
+from bot.services.digests import DigestQueries, filter_suffix, match_of, union_of
 from bot.services.lookups import LookupBusy, LookupFailed, PaperFetch, PaperLookups
 from bot.services.periods import NoListing, resolve_period
 from bot.services.rate_limits import RateLimiter
@@ -200,10 +200,17 @@ class Engine(DigestQueries):
             filters=command.filters,
             n=command.n,
             timezone=request.timezone,
+            text=command.text,
         )
         if isinstance(result, NoListing):
             return Reply(result.message, ok=False)
-        digest = _with_notes(result, command.notes)
+        notes = list(command.notes)
+        if command.text and not result.items:
+            notes.append(
+                f"Nothing {command.text.label} with attention in {command.period.label}; "
+                f"try a longer period or fewer words, e.g. `top 10 month about diffusion`."
+            )
+        digest = _with_notes(result, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
     def _trending(self, command: g.Trending, request: Request, _fetch: bool) -> Reply:
@@ -218,8 +225,11 @@ class Engine(DigestQueries):
                 f"before the latest attention I have ({latest:%Y-%m-%d %H:%M} UTC)."
             )
         since = until - timedelta(hours=command.hours)
-        ranked = self.store.trending(since, until, union_of(command.filters), command.n)
-        title = f"Trending papers, last {command.hours} h" + filter_suffix(command.filters)
+        ranked = self.store.trending(
+            since, until, union_of(command.filters), command.n, match=match_of(command.text)
+        )
+        title = f"Trending papers, last {command.hours} h"
+        title += filter_suffix(command.filters, command.text)
         digest = self._build(
             title, ranked, command.filters, f"trending {command.hours}h", until.date(), notes
         )
@@ -231,12 +241,19 @@ class Engine(DigestQueries):
         if isinstance(listing, NoListing):
             return Reply(listing.message, ok=False)
         day = listing.end
-        ranked = self.store.top(day, day, union_of(command.filters), 100_000, float("-inf"))
+        ranked = self.store.top(
+            day,
+            day,
+            union_of(command.filters),
+            100_000,
+            float("-inf"),
+            match=match_of(command.text),
+        )
         papers = self.store.get_papers(r.paper_id for r in ranked)
         by_time = sorted(ranked, key=lambda r: _submitted(papers.get(r.paper_id)), reverse=True)
         if not by_time:
             return Reply(f"No papers in the {day} listing for that. Try `new 5`.", ok=False)
-        title = f"New papers {day}" + filter_suffix(command.filters)
+        title = f"New papers {day}" + filter_suffix(command.filters, command.text)
         notes = [*listing.notes, *command.notes]
         digest = self._build(title, by_time[: command.n], command.filters, str(day), day, notes)
         return Reply(render_digest_text(digest), digest=digest)

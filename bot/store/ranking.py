@@ -16,6 +16,7 @@ from bot.store.attention import BATCH, _chunks
 from bot.store.categories import category_keys
 from bot.store.codec import parse_date, parse_time, time_text
 from bot.store.counting import candidates_sql, counted_totals_sql, source_weight_sql
+from bot.store.topics import matching_clause, top_matching
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,14 @@ class Ranking:
         categories: frozenset[str] | None,
         limit: int,
         min_score: float = 0.0,
+        match: str = "",
     ) -> list[Ranked]:
-        """Papers listed between start and end (inclusive), best first."""
+        """Papers listed between start and end (inclusive), best first; with `match` (an FTS5
+        expression, bot/domain/topics.py) only the papers it matches (bot/store/topics.py)."""
         lo, hi = start.isoformat(), end.isoformat()
+        if match:
+            found = top_matching(self.conn, match, lo, hi, categories, limit, min_score)
+            return [Ranked(paper_id, score) for paper_id, score in found]
         if not categories:
             rows = self.conn.execute(
                 "SELECT paper_id, score FROM paper_scores "
@@ -75,9 +81,11 @@ class Ranking:
         until: datetime,
         categories: frozenset[str] | None,
         limit: int,
+        match: str = "",
     ) -> list[Ranked]:
         """Papers by the attention their observations received inside [since, until), counted
-        as `top` counts (one post per account, weights, exclusions)."""
+        as `top` counts (one post per account, weights, exclusions); with `match`, only the
+        papers that FTS5 expression matches."""
         scoring = self.scoring
         params: list[object] = [time_text(since), time_text(until)]
         where = "o.observed_at >= ? AND o.observed_at < ?"
@@ -90,6 +98,10 @@ class Ranking:
                 f"AND pc.category IN ({','.join('?' * len(cats))}))"
             )
             params.extend(cats)
+        if match:
+            clause, clause_params = matching_clause(self.conn, match, "o.paper_id")
+            where += clause
+            params.extend(clause_params)
         params.append(limit)
         totals = counted_totals_sql(candidates_sql(scoring, where), scoring)
         rows = self.conn.execute(

@@ -26,6 +26,7 @@ from bot.store.codec import (
 from bot.store.connection import ThreadConnection
 from bot.store.db import MEMORY, Connections, open_database, read_only_default
 from bot.store.deliveries import DeliveryLog
+from bot.store.discussions import Discussions
 from bot.store.ranking import Ranking
 from bot.store.search import Search
 from bot.store.timeline import Timeline
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Store(Attention, Ranking, Search, Timeline):
+class Store(Attention, Ranking, Search, Timeline, Discussions):
     """One SQLite database, shareable by the threads of one process.
 
     Each thread reads and writes through its own connection (opened lazily); write transactions

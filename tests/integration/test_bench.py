@@ -19,7 +19,7 @@ from bot.store import Store
 EXPECTED = {
     "ingest.per_second",
     *(f"query.{k}.p{q}" for k in ("top_today", "top_week", "top_date") for q in (50, 99)),
-    *(f"query.{k}.p{q}" for k in ("trending", "paper", "search") for q in (50, 99)),
+    *(f"query.{k}.p{q}" for k in ("trending", "paper", "search", "top_topic") for q in (50, 99)),
     "render.text",
     "render.markdown",
     "render.json",

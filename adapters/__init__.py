@@ -44,6 +44,8 @@ REGISTRY: dict[str, tuple[str, str, str | None]] = {
     "x": ("adapters.social.service", "load", "twitter"),
     "bluesky": ("adapters.social.service", "load", "bluesky"),
     "mastodon": ("adapters.social.service", "load", "mastodon"),
+    # a source listener, not a chat platform: started for [sources.bluesky] mode = "jetstream"
+    "bluesky-jetstream": ("adapters.sources.jetstream", "load", "bluesky"),
 }
 
 

@@ -80,6 +80,12 @@ class JetstreamListener:
         self._last_prune = 0.0
         self._stored_cursor: int | None = None
 
+    def summary(self) -> str:
+        return (
+            f"bluesky: {self.received} Jetstream events read, {self.stored} stored, "
+            f"{self.skipped} skipped, {len(self.tracked)} posts tracked"
+        )
+
     # -- the URL -----------------------------------------------------------------------------
 
     def url(self) -> str:

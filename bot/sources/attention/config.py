@@ -230,3 +230,23 @@ def configured(sources: Mapping[str, Mapping[str, Any]], where: str) -> dict[str
         for name, table in sources.items()
         if name in _CLASSES
     }
+
+
+# Long-running source services `hotpapers run` starts beside the adapters: name -> source.
+LISTENERS = {"bluesky-jetstream": "bluesky"}
+
+
+def polled(settings: SourceConfig) -> bool:
+    """Whether the scheduler polls this source (Bluesky in jetstream mode listens instead)."""
+    return not (isinstance(settings, BlueskyConfig) and settings.mode == "jetstream")
+
+
+def listeners(sources: Mapping[str, Mapping[str, Any]], where: str) -> list[str]:
+    """The listeners the config asks for: bluesky-jetstream when [sources.bluesky] is there,
+    enabled, in mode "jetstream" (the default)."""
+    found = configured(sources, where)
+    return [
+        name
+        for name, source in LISTENERS.items()
+        if source in found and found[source].enabled and not polled(found[source])
+    ]

@@ -7,6 +7,7 @@ import asyncio
 import copy
 import json
 import logging
+import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -179,10 +180,13 @@ async def test_stalled_socket_is_reconnected(store: Store, caplog: Any) -> None:
     expected_counts(store, stream)
 
 
-async def test_failing_instance_switches_to_the_next(store: Store, tmp_path: Path) -> None:
+async def test_failing_instance_switches_to_the_next(store: Store, caplog: Any) -> None:
     stream = arxiv_stream()
+    caplog.set_level(logging.WARNING)
     async with FakeJetstream(frames(stream.events)).running() as fake:
-        dead = "ws://127.0.0.1:9"  # discard port: nothing listens, the connect is refused
+        with socket.socket() as probe:  # an OS-chosen port nobody listens on: refused
+            probe.bind(("127.0.0.1", 0))
+            dead = f"ws://127.0.0.1:{probe.getsockname()[1]}"
         await listen(
             store,
             fake,
@@ -190,6 +194,8 @@ async def test_failing_instance_switches_to_the_next(store: Store, tmp_path: Pat
             instances=(dead, fake.url),
             failures_before_switch=2,
         )
+        assert f"reconnecting to {fake.url}/subscribe in" in caplog.text  # after 2 refused connects
+        assert len(fake.requests) == 1
     expected_counts(store, stream)
 
 

@@ -45,6 +45,8 @@ REGISTRY: dict[str, tuple[str, str, str | None]] = {
     "bluesky": ("adapters.social.service", "load", "bluesky"),
     "mastodon": ("adapters.social.service", "load", "mastodon"),
     "web": ("adapters.web.service", "load", "web"),
+    # a source listener, not a chat platform: started for [sources.bluesky] mode = "jetstream"
+    "bluesky-jetstream": ("adapters.sources.jetstream", "load", "bluesky"),
 }
 
 

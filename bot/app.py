@@ -25,6 +25,7 @@ from bot.services.ingest import ingest_jobs
 from bot.services.lookups import PaperFetch
 from bot.services.rate_limits import RateLimiter, RateLimits
 from bot.services.subscriptions import SubscriptionService
+from bot.sources.attention.config import LISTENERS, listeners
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -132,8 +133,12 @@ class Running:
         """The configured adapters; the console when nothing else is (or when it is listed)."""
         configured = [name for name in self.app.config.adapters if name != "console"]
         if not configured or "console" in self.app.config.adapters:
-            return ["console", *configured]
-        return configured
+            configured = ["console", *configured]
+        return configured + self.listener_names()
+
+    def listener_names(self) -> list[str]:
+        """Source listeners run like adapters (bluesky-jetstream for [sources.bluesky])."""
+        return listeners(self.app.config.sources, str(self.app.config.path or "config"))
 
     async def run(self) -> int:
         """Serve until a signal, a fatal error, or (console alone) the end of input.
@@ -161,7 +166,7 @@ class Running:
                     if task.exception() is not None:
                         self.fatal = task.exception()
                         self.stopping.set()
-                    elif task.get_name() == "adapter console" and not tasks:
+                    elif task.get_name() == "adapter console" and not self._chatting(tasks):
                         self.stopping.set()  # the console alone: its end of input ends the run
         finally:
             await self._stop(scheduler, tasks)
@@ -175,6 +180,11 @@ class Running:
             return EXIT_ON_SIGNAL[signal.Signals(self.signal)]
         return 0
 
+    def _chatting(self, tasks: set[asyncio.Task[None]]) -> bool:
+        """Whether an adapter other than a source listener still runs."""
+        quiet = {f"adapter {name}" for name in LISTENERS}
+        return any(task.get_name() not in quiet for task in tasks)
+
     def _on_signal(self, signum: int) -> None:
         if self.signal is None:
             self.signal = signum  # the one log line comes when everything has stopped
@@ -185,9 +195,13 @@ class Running:
 
         config = self.app.config
         where = f"{config.path or 'config'} [adapters.{name}]"
+        table = config.adapters.get(name, {})
+        if name in LISTENERS:  # a source listener reads its source's table
+            where = f"{config.path or 'config'}: [sources.{LISTENERS[name]}]"
+            table = config.sources.get(LISTENERS[name], {})
         context = AdapterContext(
             name=name,
-            table=config.adapters.get(name, {}),
+            table=table,
             where=where,
             env=os.environ,
             engine=self.app.engine,
@@ -259,6 +273,16 @@ class Running:
         for task in [*tasks, *running]:
             task.cancel()
         await asyncio.gather(*tasks, *running, return_exceptions=True)
+
+
+async def run_listener(app: App, name: str, seconds: float) -> str:
+    """One source listener alone for `seconds` (`hotpapers ingest bluesky --for 10m`); what it
+    read is stored when it stops. Returns its one-line summary."""
+    adapter = await Running(app, io.StringIO(), interactive=False)._load(name)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(adapter.run(), timeout=seconds)
+    summary = getattr(adapter, "summary", None)
+    return str(summary()) if callable(summary) else f"{name}: stopped"
 
 
 async def run_bot(app: App, stdin: TextIO, *, interactive: bool) -> int:

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.sources.attention.config import SourceConfig, configured
+from bot.sources.attention.config import SourceConfig, configured, polled
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -38,7 +38,7 @@ def ingest_jobs(config: Config, stores: StoreProvider) -> Jobs:
                 float(arxiv.interval_minutes),
             )
     for name, settings in configured(config.sources, where).items():
-        if settings.enabled:
+        if settings.enabled and polled(settings):  # a listener runs beside, not on a schedule
             job = functools.partial(run_attention, stores, name, settings, arxiv_table)
             jobs[name] = (job, float(settings.interval_minutes))
     return jobs

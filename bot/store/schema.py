@@ -302,3 +302,33 @@ def m008_undescribed_papers(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS papers_undescribed ON papers (arxiv_id) WHERE title = ''"
     )
+
+
+@migrations()
+def m009_jetstream(db: Database) -> None:
+    """Bluesky's attention from Jetstream: the posts linking arXiv being tracked (with counters
+    kept from the stream) and every like, repost, reply and quote counted, keyed by its own
+    at:// URI so a replayed event changes nothing and a delete takes exactly it back."""
+    db.executescript(
+        """
+        CREATE TABLE jetstream_posts (
+            uri TEXT PRIMARY KEY,
+            did TEXT NOT NULL,
+            arxiv_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT '',
+            likes INTEGER NOT NULL DEFAULT 0,
+            reposts INTEGER NOT NULL DEFAULT 0,
+            replies INTEGER NOT NULL DEFAULT 0,
+            quotes INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX jetstream_posts_by_time ON jetstream_posts (created_at);
+        CREATE TABLE jetstream_engagements (
+            uri TEXT PRIMARY KEY,
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX jetstream_engagements_by_subject ON jetstream_engagements (subject);
+        """
+    )

@@ -89,6 +89,7 @@ def assert_no_secret(result: Result, caplog: pytest.LogCaptureFixture, db: Path)
 
 CONFIG = """
 [sources.bluesky]
+mode = "search"
 handle_env = "BSKY_HANDLE"
 app_password_env = "BSKY_APP_PASSWORD"
 base_url = "http://127.0.0.1:{port}"

@@ -31,9 +31,25 @@ class TwitterConfig:
     base_url: str = ""  # tests: http://127.0.0.1:PORT (replaces https://api.twitter.com)
 
 
+JETSTREAM_INSTANCES = (
+    "wss://jetstream1.us-east.bsky.network",
+    "wss://jetstream2.us-east.bsky.network",
+    "wss://jetstream1.us-west.bsky.network",
+    "wss://jetstream2.us-west.bsky.network",
+)
+BLUESKY_MODES = ("jetstream", "search")
+
+
 @dataclass(frozen=True)
 class BlueskyConfig:
     enabled: bool = True
+    mode: str = "jetstream"  # jetstream: a listener in `hotpapers run`; search: the old poller
+    instances: tuple[str, ...] = JETSTREAM_INSTANCES  # the first one used, the others fallbacks
+    replay_seconds: int = 5  # a reconnect resumes this far before the stored cursor
+    track_days: int = 7  # posts older than this stop being tracked
+    batch_seconds: float = 1.0  # events are stored once per this long (one transaction)
+    stall_seconds: float = 60.0  # a socket silent this long is reconnected
+    failures_before_switch: int = 3  # failed connections in a row before the next instance
     interval_minutes: int = 30
     handle_env: str = "BSKY_HANDLE"
     app_password_env: str = "BSKY_APP_PASSWORD"
@@ -106,6 +122,9 @@ _LIMITS = {
     "max_rate_limit_waits": (0, 10),
     "max_attempts": (1, 10),
     "days": (1, 30),
+    "replay_seconds": (0, 3600),
+    "track_days": (1, 30),
+    "failures_before_switch": (1, 100),
 }
 
 
@@ -138,8 +157,12 @@ def from_mapping(name: str, d: Mapping[str, Any], where: str) -> SourceConfig:
 
 def _check(key: str, value: Any, default: Any, where: str, section: str, name: str) -> Any:
     bad = f"{where}: {section} {key}:"
+    if key == "instances" and name == "bluesky":
+        return _websocket_urls(value, bad)
     if key == "instances":
         return _instances(value, bad)
+    if key == "mode" and value not in BLUESKY_MODES:
+        raise ConfigError(f"{bad} expected one of {', '.join(BLUESKY_MODES)}, got {value!r}")
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{bad} expected true or false, got {value!r}")
@@ -170,6 +193,15 @@ def _check(key: str, value: Any, default: Any, where: str, section: str, name: s
     raise ConfigError(f"{bad} unsupported value {value!r}")  # pragma: no cover
 
 
+def _websocket_urls(value: Any, bad: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{bad} expected a non-empty list of ws:// or wss:// URLs")
+    for url in value:
+        if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
+            raise ConfigError(f"{bad} expected a ws:// or wss:// URL, got {url!r}")
+    return tuple(u.rstrip("/") for u in value)
+
+
 def _instances(value: Any, bad: str) -> tuple[MastodonInstance, ...]:
     if not isinstance(value, list):
         raise ConfigError(f"{bad} expected a list of URLs or tables {{url, access_token_env}}")
@@ -198,3 +230,23 @@ def configured(sources: Mapping[str, Mapping[str, Any]], where: str) -> dict[str
         for name, table in sources.items()
         if name in _CLASSES
     }
+
+
+# Long-running source services `hotpapers run` starts beside the adapters: name -> source.
+LISTENERS = {"bluesky-jetstream": "bluesky"}
+
+
+def polled(settings: SourceConfig) -> bool:
+    """Whether the scheduler polls this source (Bluesky in jetstream mode listens instead)."""
+    return not (isinstance(settings, BlueskyConfig) and settings.mode == "jetstream")
+
+
+def listeners(sources: Mapping[str, Mapping[str, Any]], where: str) -> list[str]:
+    """The listeners the config asks for: bluesky-jetstream when [sources.bluesky] is there,
+    enabled, in mode "jetstream" (the default)."""
+    found = configured(sources, where)
+    return [
+        name
+        for name, source in LISTENERS.items()
+        if source in found and found[source].enabled and not polled(found[source])
+    ]

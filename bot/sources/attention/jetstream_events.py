@@ -1,0 +1,254 @@
+"""Jetstream v1 events, translated (pure): which frames are posts linking arXiv, likes, reposts,
+replies, quotes and deletes, and the observations a tracked post gives.
+
+A frame is `{did, time_us, kind, commit: {operation, collection, rkey, record}}`; link facets
+count UTF-8 bytes of the text. Nothing here touches the network or the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.domain.models import Observation, Post
+from bot.sources.attention.base import arxiv_ids_in, parse_time, text_of
+
+SOURCE = "bluesky"
+POST = "app.bsky.feed.post"
+LIKE = "app.bsky.feed.like"
+REPOST = "app.bsky.feed.repost"
+COLLECTIONS = (POST, LIKE, REPOST)
+LINK = "app.bsky.richtext.facet#link"
+MAX_EVENT_BYTES = 256 * 1024  # a post record is a few KB at most; bigger frames are skipped
+FUTURE_SLACK_US = 5 * 60 * 1_000_000  # a time_us further ahead of the clock is not trusted
+
+
+class BadEvent(ValueError):
+    """A frame that cannot be read (the message says why, in one line)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One relevant commit. kind: post | like | repost | delete.
+
+    post: arxiv_ids it links; refs the posts it replies to or quotes (at:// URIs).
+    like/repost: subject, the post liked or reposted. delete: collection says what went."""
+
+    kind: str
+    uri: str
+    did: str
+    time_us: int
+    collection: str
+    subject: str = ""
+    arxiv_ids: tuple[str, ...] = ()
+    reply_to: str = ""
+    quotes: str = ""
+    text: str = ""
+    created: datetime | None = None
+    lang: str = ""
+
+
+def decode(frame: str | bytes) -> Any:
+    """The JSON of one frame; BadEvent when it is too big or not JSON."""
+    if len(frame) > MAX_EVENT_BYTES:
+        raise BadEvent(f"a frame of {len(frame)} bytes (over {MAX_EVENT_BYTES})")
+    try:
+        return json.loads(frame)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadEvent(f"not JSON ({str(exc)[:80]})") from None
+
+
+def time_of(message: Any) -> int | None:
+    value = message.get("time_us") if isinstance(message, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def parse_event(message: Any, now_us: int) -> Event | None:
+    """The event in a decoded frame; None for what we do not count (identity and account
+    events, other collections, updates); BadEvent for a malformed commit or a future time."""
+    if not isinstance(message, dict):
+        raise BadEvent("a frame that is not an object")
+    if message.get("kind") != "commit":
+        return None
+    commit = message.get("commit")
+    if not isinstance(commit, dict):
+        raise BadEvent("a commit without its commit object")
+    collection = commit.get("collection")
+    if collection not in COLLECTIONS:
+        return None
+    did, rkey, operation = message.get("did"), commit.get("rkey"), commit.get("operation")
+    time_us = time_of(message)
+    if not isinstance(did, str) or not did.startswith("did:") or not isinstance(rkey, str):
+        raise BadEvent(f"a {collection} commit without did or rkey")
+    if time_us is None:
+        raise BadEvent(f"a {collection} commit without time_us")
+    if time_us > now_us + FUTURE_SLACK_US:
+        raise BadEvent(f"a time_us {time_us} ahead of the clock ({now_us})")
+    uri = f"at://{did}/{collection}/{rkey}"
+    if operation == "delete":
+        return Event("delete", uri, did, time_us, str(collection))
+    if operation != "create":
+        return None  # updates change no counter (post edits are not in Bluesky's app)
+    record = commit.get("record")
+    if not isinstance(record, dict):
+        raise BadEvent(f"a {collection} create without a record")
+    if collection == POST:
+        return _post(uri, did, time_us, record)
+    subject = record.get("subject")
+    target = subject.get("uri") if isinstance(subject, dict) else None
+    if not isinstance(target, str) or not target.startswith("at://"):
+        raise BadEvent(f"a {collection} without a subject uri")
+    kind = "like" if collection == LIKE else "repost"
+    return Event(kind, uri, did, time_us, str(collection), subject=target)
+
+
+def _post(uri: str, did: str, time_us: int, record: Mapping[str, Any]) -> Event:
+    text = text_of(record.get("text"))
+    links = facet_links(record)
+    embed = record.get("embed")
+    ids = arxiv_ids_in(*[u for _, _, u in links], *embed_links(embed), text)
+    reply = record.get("reply")
+    parent = reply.get("parent") if isinstance(reply, dict) else None
+    reply_to = parent.get("uri") if isinstance(parent, dict) else ""
+    langs = record.get("langs")
+    return Event(
+        "post",
+        uri,
+        did,
+        time_us,
+        POST,
+        arxiv_ids=tuple(ids),
+        reply_to=reply_to if isinstance(reply_to, str) else "",
+        quotes=quoted_uri(embed),
+        text=expand_links(text, links),
+        created=parse_time(record.get("createdAt")),
+        lang=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else "",
+    )
+
+
+def facet_links(record: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """(byteStart, byteEnd, uri) of every link facet; (-1, -1, uri) when the index is unusable."""
+    facets = record.get("facets")
+    found: list[tuple[int, int, str]] = []
+    for facet in facets if isinstance(facets, list) else []:
+        if not isinstance(facet, dict) or not isinstance(facet.get("features"), list):
+            continue
+        index = facet.get("index")
+        start = index.get("byteStart") if isinstance(index, dict) else None
+        end = index.get("byteEnd") if isinstance(index, dict) else None
+        for feature in facet["features"]:
+            if not isinstance(feature, dict) or feature.get("$type") != LINK:
+                continue
+            if not isinstance(feature.get("uri"), str):
+                continue
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end:
+                found.append((start, end, feature["uri"]))
+            else:
+                found.append((-1, -1, feature["uri"]))  # the link counts; no text to expand
+    return found
+
+
+def expand_links(text: str, links: list[tuple[int, int, str]]) -> str:
+    """The text with each link facet's (shortened) anchor, in UTF-8 bytes, replaced by its URI."""
+    data = text.encode("utf-8")
+    pieces, at = [], 0
+    for start, end, uri in sorted(link for link in links if link[0] >= 0):
+        if start < at or end > len(data):
+            continue
+        pieces += [data[at:start], uri.encode("utf-8")]
+        at = end
+    pieces.append(data[at:])
+    return b"".join(pieces).decode("utf-8", errors="replace")
+
+
+def embed_links(embed: Any) -> list[str]:
+    """External-link URIs of an embed, also inside recordWithMedia."""
+    if not isinstance(embed, dict):
+        return []
+    found = []
+    external = embed.get("external")
+    if isinstance(external, dict) and isinstance(external.get("uri"), str):
+        found.append(external["uri"])
+    found.extend(embed_links(embed.get("media")))
+    return found
+
+
+def quoted_uri(embed: Any) -> str:
+    """The at:// URI of the post a record embed quotes (record or recordWithMedia), or ''."""
+    if not isinstance(embed, dict):
+        return ""
+    record = embed.get("record")
+    if isinstance(record, dict) and isinstance(record.get("record"), dict):
+        record = record["record"]  # recordWithMedia: {record: {record: strongRef}}
+    uri = record.get("uri") if isinstance(record, dict) else None
+    return uri if isinstance(uri, str) and "/app.bsky.feed.post/" in uri else ""
+
+
+# -- tracked posts as observations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A tracked post and its counters, as the store keeps it."""
+
+    uri: str
+    did: str
+    arxiv_ids: tuple[str, ...]
+    created: datetime | None
+    text: str = ""
+    lang: str = ""
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+
+
+def post_url(uri: str) -> str:
+    """The bsky.app address of an at:// post URI (a DID works where a handle does)."""
+    parts = uri.removeprefix("at://").split("/")
+    return f"https://bsky.app/profile/{parts[0]}/post/{parts[-1]}"
+
+
+def observation_key(uri: str, arxiv_id: str) -> str:
+    """Like the search source's key, so a post seen by both is one observation."""
+    return f"{uri}#{arxiv_id}"
+
+
+def observations(post: Tracked) -> list[Observation]:
+    """One observation per paper the post links (or inherits as a reply or quote)."""
+    shown = Post(
+        source=SOURCE,
+        url=post_url(post.uri),
+        author_name=post.did,
+        author_handle=post.did,
+        text=post.text,
+        posted=post.created,
+        lang=post.lang,
+        reposts=post.reposts,
+        likes=post.likes,
+    )
+    return [
+        Observation(
+            source=SOURCE,
+            key=observation_key(post.uri, arxiv_id),
+            arxiv_id=arxiv_id,
+            kind="post",
+            observed_at=post.created,
+            account=post.did.lower(),
+            reposts=post.reposts,
+            likes=post.likes,
+            replies=post.replies,
+            quotes=post.quotes,
+            followers=None,
+            is_repost=False,
+            post=shown,
+        )
+        for arxiv_id in post.arxiv_ids
+    ]
+
+
+def event_time(time_us: int) -> datetime:
+    return datetime.fromtimestamp(time_us / 1_000_000, UTC)

@@ -17,7 +17,7 @@ NEW_YORK = "C0NEWYORK1"
 TOKYO = "C0TOKYO001"
 KIRITIMATI = "C0KIRITI01"  # UTC+14: its date is ahead of the newest listing most of the day
 ASKING = "C0ASKING01"
-LEAD_SECONDS = 10  # the digests fire at the first whole minute at least this far ahead
+LEAD_SECONDS = 25  # the digests fire at the first whole minute at least this far ahead
 
 
 @dataclass

@@ -4,7 +4,7 @@ A loopback websockets server (127.0.0.1, OS-chosen port) serves N Jetstream-v1-s
 (70% likes, 12% reposts, 18% posts; 2% of posts link arXiv and a tenth of likes and reposts hit a
 tracked post), then stays idle. Bounded: it stops by itself.
 
-    PYTHONPATH=$PWD python bench/jetstream_bench.py [N]
+    python -m bot.bench.jetstream [N]
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from adapters import AdapterContext
     from bot.ports import Publisher
 
-THREAD = "console"  # the thread scheduled console digests are recorded in (bot.runtime)
+THREAD = "console"  # a session's thread is "console-<session>": its digests answer its `N`
 PROMPT = "> "
 HINT = "Ask me: `top 5 cs.CV today`, `paper 2104.00743`, `3` (an item above), `help`, `quit`."
 

@@ -140,3 +140,40 @@ def test_ctrl_d_prints_a_newline_and_exits_0(terminal: Terminal) -> None:
     assert terminal.wait() == 0
     tail = terminal.text().rsplit("> ", 1)[1]
     assert tail.startswith("\n")  # the shell's prompt will start on a line of its own
+
+
+def test_n_in_a_new_session_never_answers_from_an_earlier_sessions_digest(tmp_path: Path) -> None:
+    """Issue 15 defect 8 through the real process: two `hotpapers run` sessions on one database.
+    The first shows `top 4 cs.LG`; in the second, `2` answers from that session's own greeting
+    digest, never with the first session's item 2."""
+    import shutil
+    import subprocess
+    import sys
+
+    from bot.store.sample import sample_database
+
+    db = tmp_path / "hotpapers.db"
+    shutil.copy(sample_database(), db)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def session(lines: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run", "--db", str(db)],
+            input=lines,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=WAIT,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = session("top 4 cs.LG 2021-04-05\n")
+    earlier = first.split("Hot Papers 2021-04-05 · cs.LG", 1)[1].split("\n2. ", 1)[1]
+    earlier_item_2 = earlier.split("\n", 1)[0]
+    second = session("2\n")
+    greeting, answer = second.split("Ask me:", 1)
+    this_item_2 = greeting.split("\n2. ", 1)[1].split("\n", 1)[0]
+    assert earlier_item_2 != this_item_2
+    assert earlier_item_2 not in answer  # never the earlier session's digest
+    assert this_item_2 in answer  # this session's own (the greeting's) item 2

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from bot.cli.main import common_options
 from bot.domain.errors import ConfigError
 from bot.sources.attention import SOURCE_NAMES
 
@@ -72,19 +73,7 @@ def _listen(app: Any, name: str, seconds: float) -> None:
 
 @click.command()
 @click.argument("source", type=click.Choice([*SOURCE_NAMES, "arxiv"]))
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HOTPAPERS_CONFIG",
-    help="TOML config file; [sources.SOURCE] holds the source's settings.",
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HOTPAPERS_DB",
-    help="SQLite database file (overrides the config).",
-)
+@common_options
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="arxiv only: backfill from DATE.")
 @click.option("--category", "categories", multiple=True, help="arxiv only: a category (repeat).")
 @click.option(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli.main import common_options
 from bot.domain.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -18,19 +19,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HOTPAPERS_CONFIG",
-    help="TOML config file; its [[subscriptions]] are checked and listed too.",
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HOTPAPERS_DB",
-    help="SQLite database file (overrides the config).",
-)
+@common_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per subscription.")
 def subscriptions(config_path: Path | None, db: Path | None, as_json: bool) -> None:
     """List the subscriptions: channel, categories, N, time, timezone, days, status, next run."""

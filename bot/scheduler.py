@@ -27,9 +27,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.domain.daily import next_fire
+from bot.domain.daily import Days, MonthStart, next_fire
 from bot.domain.delivery import DeliveryOutcome
-from bot.domain.subscription import DAY_NAMES, Subscription, days_value
+from bot.domain.subscription import DAILY, DAY_NAMES, Subscription, days_value
 from bot.services.delivery import DeliveryService
 from bot.store import Store
 from bot.store.subscriptions import SubscriptionStore
@@ -37,6 +37,7 @@ from bot.store.subscriptions import SubscriptionStore
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_SECONDS = 3600
+SPAN_GRACE_SECONDS = 6 * 24 * 3600  # a missed weekly/monthly digest is still owed for 6 days
 IngestJobs = Mapping[str, tuple[Callable[[], object], float]]  # name -> (callable, minutes)
 
 _RUNTIMES: dict[str, Scheduler] = {}
@@ -51,14 +52,17 @@ class DailyCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 has 
     (bot.domain.daily). Still a CronTrigger for what reads its fields (str, the CLI).
     """
 
-    def __init__(self, days: tuple[int, ...], at: time, timezone: ZoneInfo) -> None:
+    def __init__(self, days: Days, at: time, timezone: ZoneInfo) -> None:
+        monthly = isinstance(days, MonthStart)
+        weekdays = days.weekdays if isinstance(days, MonthStart) else days
         super().__init__(
-            day_of_week=",".join(DAY_NAMES[d] for d in sorted(set(days))) or None,
+            day_of_week=",".join(DAY_NAMES[d] for d in sorted(set(weekdays))) or None,
+            day="1-7" if monthly else None,  # for display: next_fire picks the first of them
             hour=at.hour,
             minute=at.minute,
             timezone=timezone,
         )
-        self.days = tuple(sorted(set(days)))
+        self.days: Days = days if isinstance(days, MonthStart) else tuple(sorted(set(days)))
         self.at = at
 
     def get_next_fire_time(
@@ -85,13 +89,16 @@ class DailyCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 has 
 
 
 def cron_trigger(sub: Subscription) -> DailyCronTrigger:
-    """The subscription's trigger: its time of day on its days, in its timezone (DST-correct)."""
-    return DailyCronTrigger(sub.run_days, sub.at, ZoneInfo(sub.timezone))
+    """The subscription's trigger: its time of day on its days (a weekly one's one day, a monthly
+    one's first listing day of the month), in its timezone (DST-correct)."""
+    return DailyCronTrigger(sub.fire_days, sub.at, ZoneInfo(sub.timezone))
 
 
 def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
-    """The trigger's latest fire time at or before `now` (looking back at most eight days)."""
-    fire: datetime | None = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    """The trigger's latest fire time at or before `now` (looking back eight days; a monthly
+    trigger's, 35)."""
+    back = 35 if isinstance(getattr(trigger, "days", None), MonthStart) else 8
+    fire: datetime | None = trigger.get_next_fire_time(None, now - timedelta(days=back))
     latest = None
     while fire is not None and fire <= now:
         latest = fire
@@ -125,7 +132,7 @@ class Scheduler:
             job_defaults={"coalesce": True, "misfire_grace_time": self.grace, "max_instances": 1},
         )
         self.aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
-        self._signatures: dict[str, tuple[str, str, str | None]] = {}
+        self._signatures: dict[str, tuple[str, str, str | None, str]] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
         self._ingest_active = 0
@@ -253,11 +260,13 @@ class Scheduler:
             log.info("unscheduled %s", job_id)
         now = self.clock()
         for job_id, sub in wanted.items():
-            signature = (f"{sub.at:%H:%M}", sub.timezone, days_value(sub.run_days))
+            signature = (f"{sub.at:%H:%M}", sub.timezone, days_value(sub.run_days), sub.cadence)
             if self._signatures.get(job_id) == signature and self.aps.get_job(job_id) is not None:
                 continue
             trigger = cron_trigger(sub)
             options: dict[str, Any] = {}
+            if sub.cadence != DAILY:
+                options["misfire_grace_time"] = max(self.grace, SPAN_GRACE_SECONDS)
             missed = previous_fire_time(trigger, now) if catch_up else None
             if missed is not None and self._owes(sub, missed):
                 options["next_run_time"] = missed
@@ -267,7 +276,7 @@ class Scheduler:
                 trigger,
                 args=(self.id, sub.id),
                 id=job_id,
-                name=f"digest {sub.platform}/{sub.channel} {sub.filter_text or 'all'}".strip(),
+                name=f"digest {sub.platform}/{sub.channel} {sub.key_text or 'all'}".strip(),
                 replace_existing=True,
                 **options,
             )

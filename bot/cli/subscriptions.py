@@ -81,18 +81,27 @@ def subscriptions(config_path: Path | None, db: Path | None, as_json: bool) -> N
 
 
 def _row(sub: Subscription, trigger: CronTrigger, now: datetime) -> dict[str, object]:
-    from bot.domain.subscription import days_text
+    from bot.domain.subscription import DAILY, FULL_DAY_NAMES, WEEKLY, days_text
 
     fire = trigger.get_next_fire_time(None, now) if sub.status == "active" else None
     return {
         "id": sub.id,
         "platform": sub.platform,
         "channel": sub.channel,
-        "categories": sub.filter_text or "all",
+        "categories": sub.label or "all",
         "top": sub.n,
         "at": f"{sub.at:%H:%M}",
         "timezone": sub.timezone,
-        "days": days_text(sub.days),
+        "days": days_text(sub.days)
+        if sub.cadence == DAILY
+        else (
+            f"weekly on {FULL_DAY_NAMES[sub.run_days[0]]}s"
+            if sub.cadence == WEEKLY
+            else "monthly, on the first listing day"
+        ),
+        "cadence": sub.cadence,
+        "about": sub.topic_text,
+        "by": sub.by,
         "abstracts": sub.abstracts,
         "on_empty": sub.on_empty,
         "status": sub.status,

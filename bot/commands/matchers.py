@@ -57,6 +57,7 @@ class Parts:
     days: set[int] | None = None
     about: tuple[tuple[str, ...], ...] = ()
     by: str | None = None
+    cadence: str | None = None
 
 
 # A matcher looks at tokens[i:] and returns how many tokens it used (0: not mine) or an Invalid.

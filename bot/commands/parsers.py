@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from bot.commands.answers import EXAMPLES, capped, details_item, show
+from bot.commands.cadence import checked_days, match_cadence
 from bot.commands.matchers import (
     FILLERS,
     Matcher,
@@ -24,7 +25,7 @@ from bot.commands.matchers import (
     scan,
 )
 from bot.commands.tokens import Token, parse_int
-from bot.commands.topics import match_no_topic, text_filter, topic_matchers
+from bot.commands.topics import text_filter, topic_matchers
 from bot.commands.types import (
     Categories,
     Command,
@@ -106,30 +107,40 @@ def parse_details(tokens: list[Token], _text: str) -> Command:
 def parse_subscribe(tokens: list[Token], _text: str) -> Command:
     parts = Parts("subscribe")
     matchers: list[Matcher] = [
-        match_filler,
         match_n_after_top,
         match_at_time,
         match_clock,
+        match_cadence,
         match_days,
         match_number,
         match_category,
         match_timezone,
-        match_no_topic,
     ]
-    problem = scan(tokens, parts, matchers)
+    problem = scan(tokens, parts, [match_filler, *matchers, *topic_matchers(matchers)])
     if problem:
         return problem
     n, _notes = capped(parts.n)
-    days = tuple(sorted(parts.days)) if parts.days is not None else None
-    return Subscribe(tuple(parts.filters), n, parts.at or time(9, 0), parts.timezone, days)
+    days = checked_days(parts)
+    if isinstance(days, Invalid):
+        return days
+    return Subscribe(
+        tuple(parts.filters),
+        n,
+        parts.at or time(9, 0),
+        parts.timezone,
+        days,
+        text_filter(parts),
+        parts.cadence or "daily",
+    )
 
 
 def parse_unsubscribe(tokens: list[Token], _text: str) -> Command:
     parts = Parts("unsubscribe")
-    problem = scan(tokens, parts, [match_filler, match_all, match_category])
+    matchers: list[Matcher] = [match_all, match_cadence, match_category]
+    problem = scan(tokens, parts, [match_filler, *matchers, *topic_matchers(matchers)])
     if problem:
         return problem
-    return Unsubscribe(tuple(parts.filters))
+    return Unsubscribe(tuple(parts.filters), text_filter(parts), parts.cadence)
 
 
 def parse_subscriptions(_tokens: list[Token], _text: str) -> Command:

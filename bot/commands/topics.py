@@ -126,14 +126,3 @@ def text_filter(parts: Parts) -> TextFilter | None:
     """The command's topic and author filter, or None when it has neither."""
     found = TextFilter(parts.about, parts.by or "")
     return found if found else None
-
-
-def match_no_topic(tokens: list[Token], i: int, parts: Parts) -> int | Invalid:
-    """`about`/`by` in a command that does not take them yet (subscriptions): say so."""
-    if tokens[i].quoted or tokens[i].low not in KEYWORDS:
-        return 0
-    return Invalid(
-        f"`{parts.command}` does not take `about` or `by` yet. Subscribe to a category "
-        f"(`subscribe cs.CV at 09:00`) and ask for a topic any time, e.g. "
-        f"`top 5 cs.CV today about diffusion`."
-    )

@@ -72,12 +72,16 @@ class Subscribe(Command):
     n: int
     at: time
     timezone: str | None
-    days: tuple[int, ...] | None  # 0=Mon..6=Sun; None = listing days
+    days: tuple[int, ...] | None  # 0=Mon..6=Sun; None = listing days; weekly: its one day
+    text: TextFilter | None = None  # `about ...` / `by ...`
+    cadence: str = "daily"  # "daily" | "weekly" | "monthly"
 
 
 @dataclass(frozen=True)
 class Unsubscribe(Command):
     filters: tuple[CategoryFilter, ...] = ()  # empty = all of the channel's subscriptions
+    text: TextFilter | None = None  # given: only the subscriptions with exactly this topic
+    cadence: str | None = None  # given: only the subscriptions of this cadence
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,38 @@ Each chosen local day fires exactly once:
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _ONE_DAY = timedelta(days=1)
 _SEARCH_DAYS = 8  # any weekday set repeats within a week
+_MONTH_SEARCH_DAYS = 40  # the first weekday of the next month is at most ~35 days away
+
+
+@dataclass(frozen=True)
+class MonthStart:
+    """The first of `weekdays` in each month: a monthly digest's day (the first listing day)."""
+
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+    def includes(self, day: date) -> bool:
+        if day.weekday() not in self.weekdays:
+            return False
+        first = day.replace(day=1)
+        while first.weekday() not in self.weekdays:
+            first += _ONE_DAY
+        return first == day
+
+
+Days = Collection[int] | MonthStart
+
+
+def _runs(days: Days, day: date) -> bool:
+    return days.includes(day) if isinstance(days, MonthStart) else day.weekday() in days
+
+
+def _horizon(days: Days) -> int:
+    return _MONTH_SEARCH_DAYS if isinstance(days, MonthStart) else _SEARCH_DAYS + 2
 
 
 def _wall(moment: datetime, zone: tzinfo) -> datetime:
@@ -44,18 +72,18 @@ def fire_on(day: date, at: time, zone: tzinfo) -> datetime:
 
 
 def next_fire(
-    days: Collection[int],
+    days: Days,
     at: time,
     zone: tzinfo,
     start: datetime,
     after_day: date | None = None,
 ) -> datetime | None:
     """The first fire at or after `start` on a local day in `days` (0=Mon) later than `after_day`."""
-    if not days:
+    if not isinstance(days, MonthStart) and not days:
         return None
     day = start.astimezone(zone).date() - _ONE_DAY
-    for _ in range(_SEARCH_DAYS + 2):
-        if day.weekday() in days and (after_day is None or day > after_day):
+    for _ in range(_horizon(days)):
+        if _runs(days, day) and (after_day is None or day > after_day):
             fire = fire_on(day, at, zone)
             if fire >= start:
                 return fire
@@ -63,15 +91,13 @@ def next_fire(
     return None
 
 
-def previous_fire(
-    days: Collection[int], at: time, zone: tzinfo, before: datetime
-) -> datetime | None:
+def previous_fire(days: Days, at: time, zone: tzinfo, before: datetime) -> datetime | None:
     """The latest fire strictly before `before`."""
-    if not days:
+    if not isinstance(days, MonthStart) and not days:
         return None
     day = before.astimezone(zone).date() + _ONE_DAY
-    for _ in range(_SEARCH_DAYS + 2):
-        if day.weekday() in days:
+    for _ in range(_horizon(days)):
+        if _runs(days, day):
             fire = fire_on(day, at, zone)
             if fire < before:
                 return fire

@@ -57,17 +57,41 @@ def empty_day_digest(
     sub: Subscription, day: date, listing: date | None, *, title: str, generated_at: datetime
 ) -> Digest:
     """The short note posted instead of a digest when the subscription asks for one."""
-    what = sub.filter_text or "all categories"
     if listing is not None:
-        text = f"Nothing in {what} has enough attention in the {listing} listing yet."
+        text = f"Nothing {_wanted(sub)} has enough attention in the {listing} listing yet."
     else:
         text = f"No new arXiv listing for {day:%A} {day}, so no digest today."
-    heading = f"{title} {day}" + (f" · {sub.filter_text}" if sub.filters else "")
     return Digest(
-        title=heading,
+        title=f"{title} {day}{title_suffix(sub)}",
         date=day,
         filter=sub.filters,
         period=day.isoformat(),
         notes=(text,),
         generated_at=generated_at,
     )
+
+
+def empty_span_digest(
+    sub: Subscription, span: str, end: date, *, title: str, generated_at: datetime
+) -> Digest:
+    """The short note for a weekly or monthly digest with nothing to show (`on_empty = note`)."""
+    return Digest(
+        title=f"{title} {span}{title_suffix(sub)}",
+        date=end,
+        filter=sub.filters,
+        period=span,
+        notes=(f"Nothing {_wanted(sub)} had enough attention in the {span}.",),
+        generated_at=generated_at,
+    )
+
+
+def title_suffix(sub: Subscription) -> str:
+    """` · cs.CV · about "3d reconstruction"`: what a digest title adds for the subscription."""
+    text = sub.text_filter
+    return (f" · {sub.filter_text}" if sub.filters else "") + (f" · {text.label}" if text else "")
+
+
+def _wanted(sub: Subscription) -> str:
+    text = sub.text_filter
+    where = f"in {sub.filter_text}" if sub.filters else ("" if text else "in all categories")
+    return " ".join(p for p in (where, text.label if text else "") if p)

@@ -78,3 +78,24 @@ def fts_match(text_filter: TextFilter) -> str:
     if author:
         parts.append(f'authors : "{author}"')
     return " AND ".join(parts)
+
+
+def about_text(about: tuple[tuple[str, ...], ...]) -> str:
+    """A topic as stored with a subscription: `"gaussian splatting" OR nerf` ('' for none)."""
+    return " OR ".join(" ".join(_shown(t) for t in group) for group in about)
+
+
+_STORED = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def parse_about_text(text: str) -> tuple[tuple[str, ...], ...]:
+    """`about_text` read back: the groups of words and phrases (tidied, like the grammar's)."""
+    groups: list[list[str]] = [[]]
+    for phrase, word in _STORED.findall(text or ""):
+        if not phrase and word == "OR":
+            groups.append([])
+            continue
+        term = tidy_term(phrase or word)
+        if term:
+            groups[-1].append(term)
+    return tuple(tuple(g) for g in groups if g)

@@ -6,10 +6,9 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.daily import previous_fire
 from bot.domain.delivery import (
     ALREADY_SENT,
     FAILED,
@@ -20,16 +19,14 @@ from bot.domain.delivery import (
     SENT,
     SKIPPED,
     DeliveryOutcome,
-    empty_day_digest,
     late_note,
-    without_abstracts,
 )
 from bot.domain.models import Digest
 from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError, Publisher, Sent, finishes_found_digests, resumes_threads
 from bot.services.claims import DEFAULT_LEASE, DEFAULT_POLL, Claims
+from bot.services.digest_plans import DigestCache, Skip, plan_run
 from bot.services.engine import Engine
-from bot.services.periods import NoListing, due_listing
 from bot.services.rate_buckets import DEFAULT_LIMITS, RateBuckets, RateLimit, Sleep
 from bot.store import Delivery, Store
 from bot.store.subscriptions import SubscriptionStore
@@ -81,7 +78,8 @@ class DeliveryService:
         self, subscription: Subscription, *, scheduled_for: datetime
     ) -> DeliveryOutcome:
         """Deliver the run at `scheduled_for`: the newest listing out by then that the channel
-        has not had yet (bot.services.periods.due_listing), or nothing / the empty-day note.
+        has not had yet, or the week's / month's top (bot.services.digest_plans), or nothing /
+        the empty-day note.
 
         Never raises an Exception: a failure is an outcome (a process crash is not caught).
         """
@@ -91,7 +89,7 @@ class DeliveryService:
         self,
         sub: Subscription,
         scheduled_for: datetime,
-        digests: dict[tuple[date, str, int], Digest | NoListing],
+        digests: DigestCache,
     ) -> DeliveryOutcome:
         try:
             return await self._deliver(sub, scheduled_for, digests)
@@ -105,7 +103,7 @@ class DeliveryService:
         self,
         sub: Subscription,
         scheduled_for: datetime,
-        digests: dict[tuple[date, str, int], Digest | NoListing],
+        digests: DigestCache,
     ) -> DeliveryOutcome:
         outcome = DeliveryOutcome(sub.id, sub.platform, sub.channel, SKIPPED)
         publisher = self.publishers.get(sub.platform)
@@ -116,47 +114,14 @@ class DeliveryService:
             return replace(outcome, reason=f"no adapter for {sub.platform} is running")
         if sub.status != "active":
             return replace(outcome, reason="the subscription is paused")
-        zone = ZoneInfo(sub.timezone)
         if scheduled_for.tzinfo is None:
             scheduled_for = scheduled_for.replace(tzinfo=UTC)
-        local = scheduled_for.astimezone(zone)
-        day = local.date()
-        listing = due_listing(
-            self.store,
-            at=scheduled_for,
-            since=previous_fire(sub.run_days, sub.at, zone, scheduled_for),
-            last_had=self.store.deliveries.last_listing(sub.platform, sub.channel, sub.filter_text),
-        )
-        found: Digest | NoListing = NoListing(f"no new listing on {day}")
-        if listing is not None:
-            cache_key = (listing, sub.filter_text, sub.n)
-            if cache_key not in digests:
-                digests[cache_key] = self.engine.digest(
-                    on=listing, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
-                )
-            found = digests[cache_key]
-        if isinstance(found, NoListing) or not found.items:
-            if sub.on_empty != "note":
-                log.info(
-                    "no new listing for %s on %s: %s/%s skipped",
-                    sub.filter_text or "all categories",
-                    day,
-                    sub.platform,
-                    sub.channel,
-                )
-                return replace(outcome, listing_date=day, reason=f"no new listing on {day}")
-            digest = empty_day_digest(
-                sub,
-                day,
-                listing if not isinstance(found, NoListing) else None,
-                title=self.engine.settings.title,
-                generated_at=self.clock(),
-            )
-            kind, key = "note", f"note:{day}:{sub.filter_text or 'all'}:{sub.n}"
-        else:
-            digest = found if sub.abstracts else without_abstracts(found)
-            kind, key = "digest", f"digest:{found.date or day}:{sub.filter_text or 'all'}:{sub.n}"
-        outcome = replace(outcome, key=key, listing_date=digest.date or day)
+        local = scheduled_for.astimezone(ZoneInfo(sub.timezone))
+        planned = plan_run(self.store, self.engine, sub, scheduled_for, digests, self.clock())
+        if isinstance(planned, Skip):
+            return replace(outcome, listing_date=planned.day, reason=planned.reason)
+        digest, kind, key = planned.digest, planned.kind, planned.key
+        outcome = replace(outcome, key=key, listing_date=digest.date or local.date())
         flight = (sub.platform, sub.channel, key)
         if flight in self._inflight:
             return replace(outcome, status=IN_PROGRESS, reason="already being delivered")
@@ -183,7 +148,7 @@ class DeliveryService:
             key,
             kind=kind,
             digest_date=digest.date,
-            filter=sub.filter_text,
+            filter=sub.key_text,
             paper_ids=[item.paper.arxiv_id for item in digest.items],
             owner=self.claims.owner,
             until=self.claims.until(),
@@ -380,7 +345,7 @@ class DeliveryService:
         """Deliver to many channels concurrently, each platform within its rate limits."""
         subs = list(subscriptions)
         gates: dict[str, asyncio.Semaphore] = {}
-        digests: dict[tuple[date, str, int], Digest | NoListing] = {}
+        digests: DigestCache = {}
 
         async def one(sub: Subscription) -> DeliveryOutcome:
             gate = gates.setdefault(

@@ -6,13 +6,37 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.commands.tokens import parse_clock, parse_days, resolve_timezone
+from bot.commands.tokens import DAY_OF, parse_clock, parse_days, resolve_timezone
 from bot.domain.errors import ConfigError
-from bot.domain.subscription import MAX_N, ON_EMPTY, Subscription, normalise_filters
+from bot.domain.subscription import (
+    CADENCES,
+    DAILY,
+    MAX_N,
+    MONTHLY,
+    ON_EMPTY,
+    WEEKLY,
+    Subscription,
+    normalise_filters,
+)
 from bot.domain.taxonomy import resolve_filter, suggest
+from bot.services.subscription_text import config_text
 
 CONFIG_KEYS = frozenset(
-    {"platform", "channel", "categories", "top", "at", "timezone", "days", "abstracts", "on_empty"}
+    {
+        "platform",
+        "channel",
+        "categories",
+        "top",
+        "at",
+        "timezone",
+        "days",
+        "abstracts",
+        "on_empty",
+        "about",
+        "by",
+        "cadence",
+        "day",
+    }
 )
 
 
@@ -24,13 +48,13 @@ def parse_config_subscriptions(
         parse_config_subscription(entry, number, where=where, default_timezone=default_timezone)
         for number, entry in enumerate(entries, start=1)
     ]
-    seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    seen: dict[tuple[object, ...], int] = {}
     for number, sub in enumerate(found, start=1):
-        key = (sub.platform, sub.channel, sub.filters)
+        key = (sub.platform, sub.channel, sub.filters, sub.about, sub.by, sub.cadence)
         if key in seen:
             raise ConfigError(
-                f"{where}: [[subscriptions]] #{number}: same platform, channel and categories as "
-                f"entry #{seen[key]}"
+                f"{where}: [[subscriptions]] #{number}: same platform, channel, categories, "
+                f"about, by and cadence as entry #{seen[key]}"
             )
         seen[key] = number
     return found
@@ -86,7 +110,8 @@ def parse_config_subscription(
         raise fail("timezone", f'unknown timezone {raw_zone!r} (e.g. "Europe/Berlin")')
     ZoneInfo(zone)
 
-    days = _config_days(entry.get("days"), fail)
+    about, by = config_text(entry.get("about"), entry.get("by"), fail)
+    cadence, days = _cadence_days(entry, fail)
 
     abstracts = entry.get("abstracts", True)
     if not isinstance(abstracts, bool):
@@ -107,7 +132,32 @@ def parse_config_subscription(
         on_empty=on_empty,
         origin="config",
         created_by="config",
+        about=about,
+        by=by,
+        cadence=cadence,
     )
+
+
+def _cadence_days(
+    entry: Mapping[str, Any], fail: Callable[[str, str], ConfigError]
+) -> tuple[str, tuple[int, ...] | None]:
+    cadence = entry.get("cadence", DAILY)
+    if cadence not in CADENCES:
+        raise fail("cadence", f'expected "daily", "weekly" or "monthly", got {cadence!r}')
+    day = entry.get("day")
+    if cadence == WEEKLY:
+        if "days" in entry:
+            raise fail("days", 'a weekly subscription takes one `day` (e.g. day = "mon")')
+        if not isinstance(day, str) or day.strip().lower() not in DAY_OF:
+            raise fail("day", f'a weekly subscription needs its day, e.g. day = "mon"; got {day!r}')
+        return cadence, (DAY_OF[day.strip().lower()],)
+    if day is not None:
+        raise fail("day", 'only a weekly subscription takes a day (cadence = "weekly")')
+    if cadence == MONTHLY:
+        if "days" in entry:
+            raise fail("days", "a monthly subscription runs on the first listing day of a month")
+        return cadence, None
+    return cadence, _config_days(entry.get("days"), fail)
 
 
 def _config_days(raw: object, fail: Callable[[str, str], ConfigError]) -> tuple[int, ...] | None:

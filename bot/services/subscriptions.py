@@ -64,7 +64,11 @@ class SubscriptionService:
         filters = normalise_filters(f.label for f in command.filters)
         zone = command.timezone or request.timezone or self.default_timezone
         where = channel_name(request.platform, request.channel)
-        existing = self.subscriptions.find(request.platform, request.channel, filters)
+        text = command.text
+        about, by = (text.about, text.by) if text else ((), "")
+        existing = self.subscriptions.find(
+            request.platform, request.channel, filters, about=about, by=by, cadence=command.cadence
+        )
         if existing is not None and existing.origin == "config":
             if existing.status == "paused":
                 resumed = self.subscriptions.save(replace(existing, status="active"))
@@ -87,6 +91,9 @@ class SubscriptionService:
             on_empty=existing.on_empty if existing else "skip",
             created_by=request.user,
             created_at=self.clock(),
+            about=about,
+            by=by,
+            cadence=command.cadence,
         )
         saved = self.subscriptions.save(sub)
         self._changed()
@@ -105,11 +112,12 @@ class SubscriptionService:
     def _unsubscribe(self, command: g.Unsubscribe, request: Request) -> Reply:
         where = channel_name(request.platform, request.channel)
         mine = self.subscriptions.all(request.platform, request.channel)
-        if command.filters:
-            wanted = normalise_filters(f.label for f in command.filters)
-            mine = [s for s in mine if s.filters == wanted]
+        mine = [s for s in mine if _chosen(s, command)]
         if not mine:
-            what = " to " + " ".join(f.label for f in command.filters) if command.filters else ""
+            asked = [f.label for f in command.filters]
+            asked += [command.text.text] if command.text else []
+            asked += [command.cadence] if command.cadence else []
+            what = " to " + " ".join(asked) if asked else ""
             return Reply(
                 f"{_sentence(where)} has no subscription{what}. `subscriptions` lists this channel's.",
                 ok=False,
@@ -171,7 +179,7 @@ class SubscriptionService:
         keep: set[int] = set()
         saved = []
         for sub in wanted:
-            existing = self.subscriptions.find(sub.platform, sub.channel, sub.filters)
+            existing = self.subscriptions.find_same(sub)
             status = "active"
             if existing is not None and existing.origin == "config" and same_order(existing, sub):
                 status = existing.status  # a paused one stays paused until its entry changes
@@ -185,6 +193,16 @@ class SubscriptionService:
                 self.subscriptions.delete(old.id)
         self._changed()
         return saved
+
+
+def _chosen(sub: Subscription, command: g.Unsubscribe) -> bool:
+    """Whether `unsubscribe ...` names this subscription: its categories (when given), exactly
+    its topic and author (when either is given) and its cadence (when given)."""
+    if command.filters and sub.filters != normalise_filters(f.label for f in command.filters):
+        return False
+    if command.text and sub.text_filter != command.text:
+        return False
+    return command.cadence is None or sub.cadence == command.cadence
 
 
 def _paused(sub: Subscription) -> str:

@@ -332,3 +332,39 @@ def m009_jetstream(db: Database) -> None:
         CREATE INDEX jetstream_engagements_by_subject ON jetstream_engagements (subject);
         """
     )
+
+
+@migrations()
+def m010_subscription_text(db: Database) -> None:
+    """Subscriptions take a topic (`about`), an author (`by`) and a cadence (daily, weekly,
+    monthly): a channel may hold several for the same categories, so they are part of the
+    subscription's identity (the table is rebuilt with the wider UNIQUE; ids are kept)."""
+    db.executescript(
+        """
+        CREATE TABLE subscriptions_new (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            filters TEXT NOT NULL DEFAULT '',
+            n INTEGER NOT NULL DEFAULT 5,
+            at TEXT NOT NULL DEFAULT '09:00',
+            timezone TEXT NOT NULL DEFAULT 'UTC',
+            days TEXT,
+            options TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'active',
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'chat',
+            topic TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            cadence TEXT NOT NULL DEFAULT 'daily',
+            UNIQUE (platform, channel, filters, topic, author, cadence)
+        );
+        INSERT INTO subscriptions_new (id, platform, channel, filters, n, at, timezone, days,
+                                       options, status, created_by, created_at, origin)
+            SELECT id, platform, channel, filters, n, at, timezone, days, options, status,
+                   created_by, created_at, origin FROM subscriptions;
+        DROP TABLE subscriptions;
+        ALTER TABLE subscriptions_new RENAME TO subscriptions;
+        """
+    )

@@ -102,10 +102,3 @@ def test_no_text_raises_and_every_filter_is_a_valid_query(head: str, word: str, 
     text = getattr(parsed, "text", None)
     if text is not None:
         assert fts_match(text)  # never empty when there is a filter
-
-
-def test_subscribe_says_it_does_not_take_topics_yet() -> None:
-    parsed = parse_command('subscribe cs.CV about "3d reconstruction" at 09:00', addressed=True)
-    assert isinstance(parsed, Invalid)
-    assert "does not take `about` or `by` yet" in parsed.message
-    assert not isinstance(parse_command("top 5 cs.CV today about diffusion"), Invalid)

@@ -251,20 +251,36 @@ _COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "subscribe",
-        "subscribe [CATEGORY ...] [top N] [at HH:MM] [TIMEZONE] [DAYS]",
-        "Post a digest to this channel every listing day.",
+        "subscribe [weekly DAY | monthly] [CATEGORY ...] [about TOPIC] [by AUTHOR] [top N] "
+        "[at HH:MM] [TIMEZONE] [DAYS]",
+        "Post a digest to this channel every listing day, or weekly, or monthly.",
         (
             "subscribe cs.CV cs.LG top 5 at 09:00 Europe/Berlin",
             "subscribe cs.CV",
             "subscribe math at 9am UTC mon,wed,fri",
+            'subscribe cs.CV about "3d reconstruction" top 5 at 09:00 Europe/Berlin',
+            'subscribe by "Yann LeCun"',
+            "subscribe weekly mon 09:00 top 10 cs.LG",
+            "subscribe monthly 09:00 top 10 cs.LG",
         ),
         p.parse_subscribe,
         (Subscribe,),
         "subscriptions",
         details="Defaults: all categories, top 5, at 09:00, listing days. "
-        "DAYS: weekdays, daily or day names like mon,wed,fri.",
+        "DAYS: weekdays, daily or day names like mon,wed,fri. "
+        "about TOPIC and by AUTHOR filter it like `top` does; the title says so. "
+        "weekly DAY posts the top of the last 7 days on that day; monthly posts the top of "
+        "the last 30 days on the first listing day (Mon-Fri) of each month. "
+        "A channel can have several: one per categories, topic, author and cadence.",
         options=(
+            Option(
+                "cadence",
+                "weekly (give one day) or monthly; leave out for a daily digest",
+                choices=("weekly", "monthly"),
+            ),
             Option("category", "Categories or archives (default: all)", autocomplete="category"),
+            ABOUT,
+            BY,
             Option(
                 "count",
                 f"How many papers (1-{MAX_N}, default 5)",
@@ -275,7 +291,11 @@ _COMMANDS: tuple[CommandSpec, ...] = (
             ),
             Option("at", "Time of day, HH:MM (default 09:00)", template="at {}"),
             Option("timezone", "A timezone such as Europe/Berlin (default: the bot's)"),
-            Option("days", "weekdays, daily, or days like mon wed fri (default: listing days)"),
+            Option(
+                "days",
+                "weekdays, daily, or days like mon wed fri (default: listing days); "
+                "weekly: one day",
+            ),
         ),
         admin_only=True,
         try_this="subscribe cs.CV cs.LG top 10 at 09:00 Europe/Berlin",
@@ -284,9 +304,9 @@ _COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "unsubscribe",
-        "unsubscribe [CATEGORY ...]",
-        "Stop this channel's digests: all of them, or those for some categories.",
-        ("unsubscribe", "unsubscribe cs.CV"),
+        "unsubscribe [weekly | monthly] [CATEGORY ...] [about TOPIC] [by AUTHOR]",
+        "Stop this channel's digests: all of them, or those for some categories, topic or cadence.",
+        ("unsubscribe", "unsubscribe cs.CV", "unsubscribe weekly cs.LG"),
         p.parse_unsubscribe,
         (Unsubscribe,),
         "subscriptions",

@@ -98,7 +98,8 @@ class Subscription:
     def describe(self) -> str:
         """`the top 5 of cs.CV cs.LG at 09:00 Europe/Berlin on listing days`;
         `the weekly top 10 of cs.LG (the last 7 days) at 09:00 UTC on Mondays`."""
-        what = self.label or "all categories"
+        text = self.text_filter
+        what = (self.filter_text or "all categories") + (f" {text.text}" if text else "")
         when = f"at {self.at:%H:%M} {self.timezone}"
         if self.cadence == WEEKLY:
             day = FULL_DAY_NAMES[self.run_days[0]]

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from adapters.sources.jetstream_reconcile import Reconciler
 from bot.sources.attention.config import BlueskyConfig
 from bot.sources.attention.jetstream_events import (
     COLLECTIONS,
@@ -59,6 +60,7 @@ class JetstreamListener:
         *,
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, ...] = BACKOFF,
+        reconciler: Reconciler | None = None,
     ) -> None:
         self.name = NAME
         self.publisher = None
@@ -67,6 +69,7 @@ class JetstreamListener:
         self.config = config
         self.clock = clock
         self.backoff = backoff
+        self.reconciler = reconciler or Reconciler(store, config, clock=clock)
         self.instance = 0
         self.tracked: set[str] = set()
         self.engaged: set[str] = set()
@@ -102,6 +105,7 @@ class JetstreamListener:
     async def run(self) -> None:
         await asyncio.to_thread(self._load)
         failures = 0
+        reconciling = asyncio.create_task(self.reconciler.run(), name="jetstream-reconcile")
         try:
             while True:
                 url = self.url()
@@ -139,6 +143,7 @@ class JetstreamListener:
                     )
                     await asyncio.sleep(delay)
         finally:
+            reconciling.cancel()
             self._flush()  # what was read is stored before a stop (a small batch)
 
     async def _consume(self, socket: ClientConnection) -> None:

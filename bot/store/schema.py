@@ -332,3 +332,20 @@ def m009_jetstream(db: Database) -> None:
         CREATE INDEX jetstream_engagements_by_subject ON jetstream_engagements (subject);
         """
     )
+
+
+@migrations()
+def m0xx_jetstream_reconcile(db: Database) -> None:
+    """Reconciliation of tracked Bluesky posts with app.bsky.feed.getPosts: when each was last
+    checked (oldest first), and the engagements the AppView counts that we hold no event of
+    ("unattributed": counted in the counters, never an account)."""
+    db.executescript(
+        """
+        ALTER TABLE jetstream_posts ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE jetstream_posts ADD COLUMN likes_unattributed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jetstream_posts ADD COLUMN reposts_unattributed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jetstream_posts ADD COLUMN replies_unattributed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jetstream_posts ADD COLUMN quotes_unattributed INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX jetstream_posts_by_check ON jetstream_posts (checked_at, created_at);
+        """
+    )

@@ -5,6 +5,7 @@ shaped like the recorded one (tests/data/fixtures/bluesky/thread_view_post_with_
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
@@ -234,3 +235,35 @@ def test_settings() -> None:
     assert BlueskyConfig().appview_url == "https://public.api.bsky.app"
     with pytest.raises(Exception, match="appview_url"):
         from_mapping("bluesky", {"appview_url": "ftp://x"}, "hotpapers.toml")
+
+
+async def test_the_listener_reconciles_in_the_background(tmp_path: Path) -> None:
+    """The listener starts the reconciliation beside its socket: a tracked post's likes given
+    before the bot saw the post reach its counters from the AppView."""
+    from adapters.sources.jetstream import JetstreamListener
+    from tests.adapters.jetstream_fake import FakeJetstream, until
+
+    store = Store.open(tmp_path / "hp.sqlite")
+    uri = track(store, 1, likes=1)
+    appview = AppView()
+    appview.views = {uri: view(uri, 40, 6)}
+    with serve() as fake:
+        fake.route(PATH, appview)
+        async with FakeJetstream([]).running() as jetstream:
+            config = BlueskyConfig(
+                instances=(jetstream.url,), appview_url=fake.url, batch_seconds=0.02
+            )
+
+            async def no_sleep(seconds: float) -> None:
+                pass
+
+            background = Reconciler(store, config, clock=clock, sleep=no_sleep, start_delay=0)
+            listener = JetstreamListener(store, config, clock=clock, reconciler=background)
+            task = asyncio.create_task(listener.run())
+            try:
+                await until(lambda: counters(store, uri)[:2] == (40, 6) or task.done())
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    assert counters(store, uri)[:2] == (40, 6)
+    store.close()

@@ -117,6 +117,7 @@ class JetstreamListener:
                         max_size=MAX_FRAME_BYTES,
                         open_timeout=self.config.stall_seconds,
                         close_timeout=2,
+                        compression=None,  # Jetstream's compression is its own zstd, not deflate
                         user_agent_header="hotpapers (arXiv attention; +jetstream)",
                     ) as socket:
                         self.connections += 1

@@ -108,7 +108,8 @@ def _server(n: int, start_us: int, port: Connection) -> None:
         await socket.wait_closed()
 
     async def main() -> None:
-        async with serve(handler, "127.0.0.1", 0, max_size=None) as server:
+        # no permessage-deflate: Jetstream does not use it (the listener does not ask for it)
+        async with serve(handler, "127.0.0.1", 0, max_size=None, compression=None) as server:
             port.send(next(iter(server.sockets)).getsockname()[1])
             await asyncio.Future()
 

@@ -22,7 +22,7 @@ from bot.sources.attention.base import SourceError
 from bot.sources.attention.config import BlueskyConfig
 from bot.sources.attention.retry import fault_of, with_retries
 from bot.store import Store
-from bot.store.jetstream_reconcile import Corrections, Counts, ReconcileLog
+from bot.store.jetstream_reconcile import Corrections, Counts, HandleLog, ReconcileLog
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ NAME = "bluesky-jetstream"
 PER_CALL = 25  # getPosts takes at most 25 URIs
 START_DELAY = 60.0  # the first pass waits for the replay after a (re)start to be stored
 IDLE_SECONDS = 60.0  # the wait after a pass that found fewer posts due than a minute's budget
+PROFILE_CALLS = 4  # getProfiles calls (25 DIDs each) a pass at most
 
 
 class BadAnswer(ValueError):
@@ -43,6 +44,25 @@ def _count(view: dict[str, Any], name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BadAnswer(f"{name} {value!r}")
     return value
+
+
+def parse_profiles(content: Any) -> dict[str, tuple[str, str]]:
+    """(handle, display name) of each DID in a getProfiles answer; BadAnswer without a list.
+    A profile without a usable handle ("handle.invalid") is left out: its DID stays shown."""
+    profiles = content.get("profiles") if isinstance(content, dict) else None
+    if not isinstance(profiles, list):
+        raise BadAnswer("an answer without a profiles list")
+    found: dict[str, tuple[str, str]] = {}
+    for profile in profiles:
+        if not isinstance(profile, dict):
+            continue
+        did, handle, name = profile.get("did"), profile.get("handle"), profile.get("displayName")
+        if not isinstance(did, str) or not isinstance(handle, str) or "." not in handle:
+            continue
+        if handle == "handle.invalid":
+            continue
+        found[did] = (handle, name.strip()[:200] if isinstance(name, str) else "")
+    return found
 
 
 def parse_posts(content: Any) -> tuple[dict[str, Counts], int]:
@@ -86,6 +106,7 @@ class Reconciler:
         start_delay: float = START_DELAY,
     ) -> None:
         self.log = ReconcileLog(store)
+        self.handles = HandleLog(store)
         self.config = config
         self.clock = clock
         self.sleep = sleep
@@ -102,6 +123,7 @@ class Reconciler:
             budget = self.config.reconcile_per_minute * PER_CALL
             try:
                 done = await self.reconcile_once()
+                await self.resolve_handles()
             except asyncio.CancelledError:
                 raise
             except ImportError:
@@ -157,6 +179,32 @@ class Reconciler:
             log.info("%s: reconciled %d posts: %s%s", NAME, done.checked, done.describe(), extra)
         return done
 
+    async def resolve_handles(self) -> int:
+        """Handles of the authors of tracked posts, 25 DIDs a getProfiles call, paced with the
+        reconciliation; how many were resolved."""
+        asked = await asyncio.to_thread(self.handles.unresolved, PROFILE_CALLS * PER_CALL)
+        resolved = 0
+        for start in range(0, len(asked), PER_CALL):
+            chunk = asked[start : start + PER_CALL]
+            await self._pace()
+            try:
+                found = parse_profiles(
+                    await asyncio.to_thread(self._query, "app.bsky.actor.getProfiles", chunk)
+                )
+            except SourceError as exc:
+                log.warning("%s: handles paused: %s", NAME, exc)
+                break
+            except Exception as exc:
+                kind = str(exc) if isinstance(exc, BadAnswer) else fault_of(exc).kind
+                log.warning("%s: skipping a getProfiles answer: %s", NAME, kind)
+                continue
+            found = {did: v for did, v in found.items() if did in set(chunk)}
+            at = datetime.fromtimestamp(self.clock(), UTC)
+            resolved += await asyncio.to_thread(self.handles.resolve, found, chunk, at)
+        if asked:
+            log.info("%s: resolved %d of %d authors' handles", NAME, resolved, len(asked))
+        return resolved
+
     async def _pace(self) -> None:
         """At most reconcile_per_minute calls a minute."""
         interval = 60.0 / max(self.config.reconcile_per_minute, 1)
@@ -166,6 +214,11 @@ class Reconciler:
         self._last_call = time.monotonic()
 
     def _get_posts(self, uris: Sequence[str]) -> Any:
+        return self._query("app.bsky.feed.getPosts", uris)
+
+    def _query(self, nsid: str, items: Sequence[str]) -> Any:
+        """One raw answer (a dict) of getPosts (uris) or getProfiles (actors), with retries:
+        the SDK's own calls without their model step, so one bad view costs only itself."""
         from atproto import Client, models
         from atproto_client.request import Request
 
@@ -175,20 +228,19 @@ class Reconciler:
                 request=Request(timeout=self.config.timeout_seconds),
             )
         client = self.client
+        params: Any = (
+            models.AppBskyFeedGetPosts.Params(uris=list(items))
+            if nsid == "app.bsky.feed.getPosts"
+            else models.AppBskyActorGetProfiles.Params(actors=list(items))
+        )
 
         def once() -> Any:
-            # client.app.bsky.feed.get_posts without its model step, so one bad view is skipped
-            # and not the whole answer
-            response = client.invoke_query(
-                "app.bsky.feed.getPosts",
-                params=models.AppBskyFeedGetPosts.Params(uris=list(uris)),
-                output_encoding="application/json",
-            )
+            response = client.invoke_query(nsid, params=params, output_encoding="application/json")
             return response.content
 
         return with_retries(
             NAME,
-            "getPosts",
+            nsid.rsplit(".", 1)[-1],
             once,
             attempts=self.config.max_attempts,
             sleep=self.retry_sleep,

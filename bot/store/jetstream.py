@@ -61,8 +61,9 @@ class JetstreamLog:
 
     def post(self, uri: str) -> Tracked | None:
         row = self.store.conn.execute(
-            "SELECT uri, did, arxiv_ids, created_at, text, lang, likes, reposts, replies, quotes "
-            "FROM jetstream_posts WHERE uri = ?",
+            "SELECT p.uri, p.did, p.arxiv_ids, p.created_at, p.text, p.lang, p.likes, p.reposts, "
+            "p.replies, p.quotes, coalesce(h.handle, ''), coalesce(h.display_name, '') "
+            "FROM jetstream_posts p LEFT JOIN bluesky_handles h ON h.did = p.did WHERE p.uri = ?",
             (uri,),
         ).fetchone()
         if row is None:
@@ -74,7 +75,7 @@ class JetstreamLog:
             parse_time(row[3]),
             row[4],
             row[5],
-            *row[6:10],
+            *row[6:12],
         )
 
     def apply(self, events: Sequence[Event], cursor_us: int | None) -> Applied:

@@ -134,3 +134,43 @@ class ReconcileLog:
                 (want, want - keyed[kind], uri, want, want - keyed[kind]),
             )
         return deltas
+
+
+class HandleLog:
+    """The handles of the DIDs Jetstream gives (bluesky_handles), and the observations of their
+    posts rewritten with them, so an author is one account whichever mode saw the post."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.posts = JetstreamLog(store)
+
+    def unresolved(self, limit: int) -> list[str]:
+        rows = self.store.conn.execute(
+            "SELECT DISTINCT did FROM jetstream_posts "
+            "WHERE did NOT IN (SELECT did FROM bluesky_handles) LIMIT ?",
+            (limit,),
+        )
+        return [r[0] for r in rows]
+
+    def resolve(
+        self, found: Mapping[str, tuple[str, str]], asked: Sequence[str], at: datetime
+    ) -> int:
+        """Store (handle, display name) of each DID found ('' for the others: the DID stays the
+        account), and refresh the observations of their posts; how many DIDs got a handle."""
+        with self.store.transaction():
+            self.store.conn.executemany(
+                "INSERT INTO bluesky_handles (did, handle, display_name, checked_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (did) DO UPDATE SET handle = excluded.handle, "
+                "display_name = excluded.display_name, checked_at = excluded.checked_at",
+                [(did, *found.get(did, ("", "")), time_text(at)) for did in asked],
+            )
+            uris = [
+                uri
+                for did in found
+                for (uri,) in self.store.conn.execute(
+                    "SELECT uri FROM jetstream_posts WHERE did = ?", (did,)
+                )
+            ]
+            posts = [p for uri in uris if (p := self.posts.post(uri)) is not None]
+            self.store.upsert_observations(o for p in posts for o in observations(p))
+        return len(found)

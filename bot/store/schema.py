@@ -338,7 +338,8 @@ def m009_jetstream(db: Database) -> None:
 def m0xx_jetstream_reconcile(db: Database) -> None:
     """Reconciliation of tracked Bluesky posts with app.bsky.feed.getPosts: when each was last
     checked (oldest first), and the engagements the AppView counts that we hold no event of
-    ("unattributed": counted in the counters, never an account)."""
+    ("unattributed": counted in the counters, never an account); and the handles of the DIDs
+    Jetstream gives (app.bsky.actor.getProfiles), so an author is one account in both modes."""
     db.executescript(
         """
         ALTER TABLE jetstream_posts ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
@@ -347,5 +348,11 @@ def m0xx_jetstream_reconcile(db: Database) -> None:
         ALTER TABLE jetstream_posts ADD COLUMN replies_unattributed INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE jetstream_posts ADD COLUMN quotes_unattributed INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX jetstream_posts_by_check ON jetstream_posts (checked_at, created_at);
+        CREATE TABLE bluesky_handles (
+            did TEXT PRIMARY KEY,
+            handle TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            checked_at TEXT NOT NULL
+        ) WITHOUT ROWID;
         """
     )

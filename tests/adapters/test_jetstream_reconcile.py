@@ -267,3 +267,35 @@ async def test_the_listener_reconciles_in_the_background(tmp_path: Path) -> None
                 await asyncio.gather(task, return_exceptions=True)
     assert counters(store, uri)[:2] == (40, 6)
     store.close()
+
+
+async def test_an_author_seen_by_both_modes_is_one_account(store: Store) -> None:
+    """Search mode names authors by handle, Jetstream by DID: until the handle is resolved
+    (app.bsky.actor.getProfiles) one author of two posts about a paper counted as two."""
+    from adapters.sources.bluesky import parse_post
+    from bot.sources.attention.base import Problems
+
+    searched = view(f"at://{AUTHOR}/app.bsky.feed.post/3searched0000", 3, 1)
+    searched["author"].update(did=AUTHOR, handle="alice.example.org", displayName="Alice")
+    searched["record"] = {
+        "text": f"read arxiv.org/abs/{PAPER}",
+        "createdAt": "2026-11-27T10:00:00Z",
+    }
+    store.upsert_observations(parse_post(searched, Problems()))
+    streamed = track(store, 1, likes=2)
+    part = next(p for p in store.score_of(PAPER).parts if p.source == "bluesky")
+    assert (part.posts, part.accounts) == (2, 2)  # the defect: one author, two accounts
+    profile = {"did": AUTHOR, "handle": "alice.example.org", "displayName": "Alice"}
+    with serve() as fake:
+        fake.route("/xrpc/app.bsky.actor.getProfiles", json_answer({"profiles": [profile]}))
+        assert await reconciler(store, fake).resolve_handles() == 1
+        assert await reconciler(store, fake).resolve_handles() == 0  # asked once
+        asked = fake.requests("/xrpc/app.bsky.actor.getProfiles")
+    assert asked[0].query["actors"] == [AUTHOR]
+    part = next(p for p in store.score_of(PAPER).parts if p.source == "bluesky")
+    assert (part.posts, part.accounts) == (1, 1)  # one post per account (the counting rules)
+    shown = store.conn.execute(
+        "SELECT author_handle, author_name FROM observations WHERE key = ?",
+        (f"{streamed}#{PAPER}",),
+    ).fetchone()
+    assert tuple(shown) == ("alice.example.org", "Alice")

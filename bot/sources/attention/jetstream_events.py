@@ -237,6 +237,8 @@ class Tracked:
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
+    handle: str = ""  # resolved from the DID (app.bsky.actor.getProfiles), "" until then
+    name: str = ""  # the author's display name, when resolved
 
 
 def post_url(uri: str) -> str:
@@ -251,12 +253,14 @@ def observation_key(uri: str, arxiv_id: str) -> str:
 
 
 def observations(post: Tracked) -> list[Observation]:
-    """One observation per paper the post links (or inherits as a reply or quote)."""
+    """One observation per paper the post links (or inherits as a reply or quote). The account
+    is the handle once resolved (as the search mode's), the DID until then."""
+    who = post.handle or post.did
     shown = Post(
         source=SOURCE,
         url=post_url(post.uri),
-        author_name=post.did,
-        author_handle=post.did,
+        author_name=post.name or who,
+        author_handle=who,
         text=post.text,
         posted=post.created,
         lang=post.lang,
@@ -270,7 +274,7 @@ def observations(post: Tracked) -> list[Observation]:
             arxiv_id=arxiv_id,
             kind="post",
             observed_at=post.created,
-            account=post.did.lower(),
+            account=who.lower(),
             reposts=post.reposts,
             likes=post.likes,
             replies=post.replies,

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from adapters.sources.jetstream_reconcile import Reconciler
 from bot.sources.attention.config import BlueskyConfig
 from bot.sources.attention.jetstream_events import (
     COLLECTIONS,
@@ -29,7 +30,9 @@ from bot.sources.attention.jetstream_events import (
     decode,
     parse_event,
     time_of,
+    untracked_engagement,
 )
+from bot.sources.attention.jetstream_tracked import UriSet
 from bot.store import Store
 from bot.store.jetstream import JetstreamLog
 
@@ -59,6 +62,7 @@ class JetstreamListener:
         *,
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, ...] = BACKOFF,
+        reconciler: Reconciler | None = None,
     ) -> None:
         self.name = NAME
         self.publisher = None
@@ -67,9 +71,10 @@ class JetstreamListener:
         self.config = config
         self.clock = clock
         self.backoff = backoff
+        self.reconciler = reconciler or Reconciler(store, config, clock=clock)
         self.instance = 0
-        self.tracked: set[str] = set()
-        self.engaged: set[str] = set()
+        self.tracked = UriSet()  # posts linking arXiv (and their replies and quotes)
+        self.engaged = UriSet()  # their likes and reposts (so that an unlike is recognised)
         self.batch: list[Event] = []
         self.cursor: int | None = None  # time_us of the last frame read (stored with its batch)
         self.received = 0
@@ -102,6 +107,7 @@ class JetstreamListener:
     async def run(self) -> None:
         await asyncio.to_thread(self._load)
         failures = 0
+        reconciling = asyncio.create_task(self.reconciler.run(), name="jetstream-reconcile")
         try:
             while True:
                 url = self.url()
@@ -111,6 +117,7 @@ class JetstreamListener:
                         max_size=MAX_FRAME_BYTES,
                         open_timeout=self.config.stall_seconds,
                         close_timeout=2,
+                        compression=None,  # Jetstream's compression is its own zstd, not deflate
                         user_agent_header="hotpapers (arXiv attention; +jetstream)",
                     ) as socket:
                         self.connections += 1
@@ -139,24 +146,30 @@ class JetstreamListener:
                     )
                     await asyncio.sleep(delay)
         finally:
+            reconciling.cancel()
             self._flush()  # what was read is stored before a stop (a small batch)
 
     async def _consume(self, socket: ClientConnection) -> None:
-        last_frame = last_flush = time.monotonic()
+        """Frames until the connection fails; stored once per batch_seconds (or MAX_BATCH).
+
+        One timeout per batch window, not one per frame: a frame costs one `recv()`."""
+        loop = asyncio.get_running_loop()
+        last_frame = last_flush = loop.time()
         while True:
-            now = time.monotonic()
-            wait = min(
-                self.config.stall_seconds - (now - last_frame),
-                self.config.batch_seconds - (now - last_flush),
+            deadline = min(
+                last_frame + self.config.stall_seconds, last_flush + self.config.batch_seconds
             )
+            got = 0
             try:
-                frame = await asyncio.wait_for(socket.recv(), timeout=max(wait, 0.0))
+                async with asyncio.timeout_at(max(deadline, loop.time())):
+                    while len(self.batch) < MAX_BATCH:
+                        self._take(await socket.recv())
+                        got += 1
             except TimeoutError:
-                frame = None
-            now = time.monotonic()
-            if frame is not None:
+                pass
+            now = loop.time()
+            if got:
                 last_frame = now
-                self._take(frame)
             elif now - last_frame >= self.config.stall_seconds:
                 raise Stalled(f"no frame for {self.config.stall_seconds:g} s")
             pending = bool(self.batch) or self.cursor != self._stored_cursor
@@ -164,7 +177,7 @@ class JetstreamListener:
                 now - last_flush >= self.config.batch_seconds or len(self.batch) >= MAX_BATCH
             ):
                 await asyncio.to_thread(self._flush)
-                last_flush = time.monotonic()
+                last_flush = loop.time()
             elif not pending:
                 last_flush = now  # nothing to store: no need to wake before batch_seconds
             self._housekeeping()
@@ -173,6 +186,11 @@ class JetstreamListener:
         """One frame: decoded, translated, kept when it concerns a tracked post or arXiv."""
         self.received += 1
         now_us = int(self.clock() * 1_000_000)
+        stamp = untracked_engagement(frame, self.tracked, now_us)
+        if stamp is not None:  # most of the stream: a like or repost of something else
+            if self.cursor is None or stamp > self.cursor:
+                self.cursor = stamp
+            return
         try:
             message = decode(frame)
             event = parse_event(message, now_us)
@@ -192,8 +210,8 @@ class JetstreamListener:
 
     def _relevant(self, event: Event) -> bool:
         if event.kind == "post":
-            return bool(event.arxiv_ids) or bool(
-                {event.reply_to, event.quotes} & self.tracked - {""}
+            return bool(event.arxiv_ids) or any(
+                ref and ref in self.tracked for ref in (event.reply_to, event.quotes)
             )
         if event.kind in ("like", "repost"):
             return event.subject in self.tracked
@@ -223,8 +241,8 @@ class JetstreamListener:
     def _prune(self) -> None:
         since = datetime.fromtimestamp(self.clock(), UTC) - timedelta(days=self.config.track_days)
         self.log.prune(since)
-        self.tracked = self.log.tracked_uris(since)
-        self.engaged = self.log.engagement_uris()
+        self.tracked = UriSet(self.log.tracked_uris(since))
+        self.engaged = UriSet(self.log.engagement_uris())
         self._last_prune = time.monotonic()
 
     def _housekeeping(self) -> None:

@@ -141,6 +141,12 @@ def run_bench(scale: Scale, data_dir: Path, progress: Progress | None = None) ->
     result.info["cold_start_runs"] = cold
     fanout = _fanout(say)
     result.figures.extend(fanout)
+    from bot.bench.jetstream import figures as jetstream_figures
+
+    small = scale.name == "small"
+    result.figures.extend(
+        jetstream_figures(say, 10_000 if small else 50_000, 10**5 if small else 10**6)
+    )
     result.info["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

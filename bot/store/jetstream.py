@@ -8,7 +8,7 @@ observations it changes and the stream cursor that produced them are one transac
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -49,19 +49,21 @@ class JetstreamLog:
         value = self.store.get_cursor(CURSOR)
         return int(value) if value and value.isdigit() else None
 
-    def tracked_uris(self, since: datetime) -> set[str]:
+    def tracked_uris(self, since: datetime) -> Iterator[str]:
+        """One at a time (a million of them would be ~150 MB as one set of strings)."""
         rows = self.store.conn.execute(
             "SELECT uri FROM jetstream_posts WHERE created_at >= ?", (time_text(since),)
         )
-        return {r[0] for r in rows}
+        return (r[0] for r in rows)
 
-    def engagement_uris(self) -> set[str]:
-        return {r[0] for r in self.store.conn.execute("SELECT uri FROM jetstream_engagements")}
+    def engagement_uris(self) -> Iterator[str]:
+        return (r[0] for r in self.store.conn.execute("SELECT uri FROM jetstream_engagements"))
 
     def post(self, uri: str) -> Tracked | None:
         row = self.store.conn.execute(
-            "SELECT uri, did, arxiv_ids, created_at, text, lang, likes, reposts, replies, quotes "
-            "FROM jetstream_posts WHERE uri = ?",
+            "SELECT p.uri, p.did, p.arxiv_ids, p.created_at, p.text, p.lang, p.likes, p.reposts, "
+            "p.replies, p.quotes, coalesce(h.handle, ''), coalesce(h.display_name, '') "
+            "FROM jetstream_posts p LEFT JOIN bluesky_handles h ON h.did = p.did WHERE p.uri = ?",
             (uri,),
         ).fetchone()
         if row is None:
@@ -73,7 +75,7 @@ class JetstreamLog:
             parse_time(row[3]),
             row[4],
             row[5],
-            *row[6:10],
+            *row[6:12],
         )
 
     def apply(self, events: Sequence[Event], cursor_us: int | None) -> Applied:

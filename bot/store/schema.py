@@ -368,3 +368,27 @@ def m010_subscription_text(db: Database) -> None:
         ALTER TABLE subscriptions_new RENAME TO subscriptions;
         """
     )
+
+
+@migrations()
+def m011_jetstream_reconcile(db: Database) -> None:
+    """Reconciliation of tracked Bluesky posts with app.bsky.feed.getPosts: when each was last
+    checked (oldest first), and the engagements the AppView counts that we hold no event of
+    ("unattributed": counted in the counters, never an account); and the handles of the DIDs
+    Jetstream gives (app.bsky.actor.getProfiles), so an author is one account in both modes."""
+    db.executescript(
+        """
+        ALTER TABLE jetstream_posts ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE jetstream_posts ADD COLUMN likes_unattributed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jetstream_posts ADD COLUMN reposts_unattributed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jetstream_posts ADD COLUMN replies_unattributed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jetstream_posts ADD COLUMN quotes_unattributed INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX jetstream_posts_by_check ON jetstream_posts (checked_at, created_at);
+        CREATE TABLE bluesky_handles (
+            did TEXT PRIMARY KEY,
+            handle TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            checked_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )

@@ -248,3 +248,14 @@ def test_a_quote_of_a_tracked_post_is_recognised() -> None:
     }
     event = parse_event(quote, LAST_US)
     assert event is not None and event.quotes == stream.post and not event.arxiv_ids
+
+
+async def test_compact_frames_as_jetstream_sends_them_count_the_same(store: Store) -> None:
+    """Without spaces (Jetstream's own JSON) most likes skip decoding: the counts are the same."""
+    stream = arxiv_stream()
+    compact = [json.dumps(e, separators=(",", ":")) for e in stream.events]
+    async with FakeJetstream(compact).running() as fake:
+        listener = await listen(store, fake, all_read(fake, len(stream.events)))
+    expected_counts(store, stream)
+    assert listener.skipped == 0
+    assert store.get_cursor(CURSOR) == str(max(e["time_us"] for e in stream.events))

@@ -27,6 +27,8 @@ EXPECTED = {
     "rss.query",
     "rss.ingest",
     "size.per_million_observations",
+    "jetstream.events_per_s",
+    "jetstream.tracked_mb",
 }
 
 

@@ -50,6 +50,9 @@ class BlueskyConfig:
     batch_seconds: float = 1.0  # events are stored once per this long (one transaction)
     stall_seconds: float = 60.0  # a socket silent this long is reconnected
     failures_before_switch: int = 3  # failed connections in a row before the next instance
+    appview_url: str = "https://public.api.bsky.app"  # getPosts (reconciliation), no login needed
+    reconcile_per_minute: int = 60  # getPosts calls (25 posts each) a minute at most; 0: off
+    reconcile_minutes: int = 60  # each tracked post is re-checked at most this often
     interval_minutes: int = 30
     handle_env: str = "BSKY_HANDLE"
     app_password_env: str = "BSKY_APP_PASSWORD"
@@ -125,6 +128,8 @@ _LIMITS = {
     "replay_seconds": (0, 3600),
     "track_days": (1, 30),
     "failures_before_switch": (1, 100),
+    "reconcile_per_minute": (0, 3000),
+    "reconcile_minutes": (1, 7 * 24 * 60),
 }
 
 
@@ -179,7 +184,11 @@ def _check(key: str, value: Any, default: Any, where: str, section: str, name: s
     if isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{bad} expected a string, got {value!r}")
-        if key == "base_url" and value and not value.startswith(("http://", "https://")):
+        if (
+            key in ("base_url", "appview_url")
+            and value
+            and not value.startswith(("http://", "https://"))
+        ):
             raise ConfigError(f"{bad} expected an http(s) URL, got {value!r}")
         if key.endswith("_env") and value and not value.replace("_", "").isalnum():
             raise ConfigError(f"{bad} expected the NAME of an environment variable, got {value!r}")

@@ -8,7 +8,8 @@ count UTF-8 bytes of the text. Nothing here touches the network or the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +60,38 @@ def decode(frame: str | bytes) -> Any:
         return json.loads(frame)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadEvent(f"not JSON ({str(exc)[:80]})") from None
+
+
+_TIME_US = re.compile(r'"time_us":(\d+)')
+_AT_URI = re.compile(r'at://[^"]+')
+_LIKE_OR_REPOST = ('"collection":"app.bsky.feed.like"', '"collection":"app.bsky.feed.repost"')
+
+
+def untracked_engagement(frame: str | bytes, tracked: Container[str], now_us: int) -> int | None:
+    """The time_us of a frame that is surely a like or repost create of no tracked post, found
+    without decoding it (most of the stream); None when the frame needs `decode` and
+    `parse_event`. Conservative: a frame with any backslash (so every quote is JSON's own),
+    without a subject, or naming any tracked URI anywhere is left to the full path."""
+    if (
+        not isinstance(frame, str)
+        or len(frame) > MAX_EVENT_BYTES
+        or "\\" in frame
+        or '"operation":"create"' not in frame
+        or '"subject":' not in frame
+        or '"kind":"commit"' not in frame
+        or (_LIKE_OR_REPOST[0] not in frame and _LIKE_OR_REPOST[1] not in frame)
+    ):
+        return None
+    found = _TIME_US.search(frame)
+    if found is None:
+        return None
+    time_us = int(found.group(1))
+    if not 0 < time_us <= now_us + FUTURE_SLACK_US:
+        return None
+    for uri in _AT_URI.findall(frame):
+        if uri in tracked:
+            return None
+    return time_us
 
 
 def time_of(message: Any) -> int | None:
@@ -204,6 +237,8 @@ class Tracked:
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
+    handle: str = ""  # resolved from the DID (app.bsky.actor.getProfiles), "" until then
+    name: str = ""  # the author's display name, when resolved
 
 
 def post_url(uri: str) -> str:
@@ -218,12 +253,14 @@ def observation_key(uri: str, arxiv_id: str) -> str:
 
 
 def observations(post: Tracked) -> list[Observation]:
-    """One observation per paper the post links (or inherits as a reply or quote)."""
+    """One observation per paper the post links (or inherits as a reply or quote). The account
+    is the handle once resolved (as the search mode's), the DID until then."""
+    who = post.handle or post.did
     shown = Post(
         source=SOURCE,
         url=post_url(post.uri),
-        author_name=post.did,
-        author_handle=post.did,
+        author_name=post.name or who,
+        author_handle=who,
         text=post.text,
         posted=post.created,
         lang=post.lang,
@@ -237,7 +274,7 @@ def observations(post: Tracked) -> list[Observation]:
             arxiv_id=arxiv_id,
             kind="post",
             observed_at=post.created,
-            account=post.did.lower(),
+            account=who.lower(),
             reposts=post.reposts,
             likes=post.likes,
             replies=post.replies,

@@ -335,7 +335,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         details="Checked after every ingest: papers listed in the last 7 days that match, at or "
         "above SCORE, each posted once with why now (`412 — up 280 in the last 6 hours`); at "
         "most a few per channel a day, the rest wait for the next day. " + TOPIC_DETAILS,
-        options=(CATEGORY, ABOUT, BY, SCORE),
+        options=(SCORE, CATEGORY, ABOUT, BY),  # Discord: required options first
         admin_only=True,
         with_category="alert {} above 300",
     ),

@@ -74,8 +74,8 @@ class AlertService:
         if existed:
             return Reply(f"Updated the alert of {where}: now {saved.describe()}.")
         return Reply(
-            f"Alert set: I'll post a paper of {saved.what} here once, when its score crosses "
-            f"{threshold_text(saved.threshold)} within 7 days of its listing. "
+            f"Alert set ({saved.describe()}): I'll post each matching paper here once, when its "
+            f"score crosses {threshold_text(saved.threshold)} within 7 days of its listing. "
             f"`alerts` lists this channel's alerts."
         )
 
@@ -112,7 +112,10 @@ class AlertService:
             )
         lines = [f"Alerts of {where}:"]
         lines.extend(f"{i}. {a.describe()}" for i, a in enumerate(mine, start=1))
-        lines.append("`unalert 2` removes the second; `unalert all` removes them all.")
+        if len(mine) == 1:
+            lines.append("`unalert 1` removes it.")
+        else:
+            lines.append("`unalert 2` removes the second; `unalert all` removes them all.")
         return Reply("\n".join(lines))
 
 

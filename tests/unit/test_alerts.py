@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli.main import cli
+from bot.config import parse_config
 from bot.domain.alerts import Alert
+from bot.domain.errors import ConfigError
 from bot.domain.models import Request
 from bot.domain.topics import TextFilter
 from bot.services.alerts import AlertService
@@ -65,7 +70,7 @@ def test_only_admins_add_or_remove_alerts(store: Store) -> None:
     assert "posts to everyone here" in refused
     assert AlertStore(store).all() == []
 
-    assert say(store, "alert cs.CV above 300").startswith("Alert set: I'll post a paper of cs.CV")
+    assert say(store, "alert cs.CV above 300").startswith("Alert set (cs.CV above 300): I'll post")
     refused = say(store, "unalert all", admin=False)
     assert refused.startswith("Sorry, only channel admins can remove alerts from this channel")
     assert len(AlertStore(store).all()) == 1
@@ -102,3 +107,35 @@ def test_alerts_are_numbered_and_unalert_removes_by_number(store: Store) -> None
     ]
     assert say(store, "unalert 1").startswith("This channel has no alerts.")
     assert [a.channel for a in AlertStore(store).all()] == ["elsewhere"]
+
+
+def test_hotpapers_ask_sets_lists_and_removes_alerts(tmp_path: Path) -> None:
+    db = str(tmp_path / "alerts.db")
+
+    def ask(text: str) -> str:
+        result = CliRunner().invoke(cli, ["ask", "--db", db, text])
+        assert "Traceback" not in result.output
+        return result.output.strip()
+
+    assert ask("alert cs.CV above 300").startswith("Alert set (cs.CV above 300)")
+    assert ask("alerts").splitlines() == [
+        "Alerts of #console:",
+        "1. cs.CV above 300",
+        "`unalert 1` removes it.",
+    ]
+    assert ask("alert above abc") == (
+        "`abc` is not a score. Give a number after `above`, e.g. `alert cs.CV above 300`."
+    )
+    assert ask("unalert 1") == "Removed the alert cs.CV above 300."
+
+
+def test_the_per_day_cap_is_configured_in_alerts(tmp_path: Path) -> None:
+    path = tmp_path / "hotpapers.toml"
+    assert parse_config({}, path).alerts_per_channel_per_day == 5
+    assert (
+        parse_config({"alerts": {"per_channel_per_day": 2}}, path).alerts_per_channel_per_day == 2
+    )
+    with pytest.raises(ConfigError, match=r"\[alerts\] per_channel_per_day: expected a whole"):
+        parse_config({"alerts": {"per_channel_per_day": -1}}, path)
+    with pytest.raises(ConfigError, match=r"\[alerts\] per_day: unknown key"):
+        parse_config({"alerts": {"per_day": 3}}, path)

@@ -61,15 +61,18 @@ def match_above(tokens: list[Token], i: int, parts: Parts) -> int | Invalid:
         return 0
     if i + 1 >= len(tokens):
         return Invalid(f"`above` needs a score after it, e.g. `{ALERT_EXAMPLE}`.")
-    value = _threshold(tokens[i + 1].raw)
+    raw, used = tokens[i + 1].raw, 2
+    while i + used < len(tokens) and re.fullmatch(r"[0-9]{3}", tokens[i + used].raw):
+        raw, used = raw + tokens[i + used].raw, used + 1  # `above 1,000` (commas split tokens)
+    value = _threshold(raw)
     if isinstance(value, Invalid):
         return value
     if not isinstance(parts, _AlertParts):
-        return 2  # a probe (where does `about ...` end?): nothing to record
+        return used  # a probe (where does `about ...` end?): nothing to record
     if parts.threshold is not None:
         return Invalid(f"Give me one score to cross. Try `{ALERT_EXAMPLE}`.")
     parts.threshold = value
-    return 2
+    return used
 
 
 def match_bare_score(tokens: list[Token], i: int, parts: Parts) -> int | Invalid:

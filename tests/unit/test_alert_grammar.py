@@ -51,6 +51,11 @@ def test_numbers_inside_a_topic_are_words() -> None:
     assert parsed.threshold == 12.5
 
 
+def test_a_threshold_with_thousands_separators() -> None:
+    assert alert("alert cs.CV above 1,000").threshold == 1000
+    assert alert("alert above 1_500 cs.CV").threshold == 1500
+
+
 def test_alerts_and_unalert() -> None:
     assert isinstance(parse_command("alerts", addressed=True), AlertList)
     assert parse_command("unalert 2", addressed=True) == Unalert(2)

@@ -9,7 +9,7 @@ import io
 import logging
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,9 +19,11 @@ from bot.domain.errors import ConfigError
 from bot.domain.models import Paper
 from bot.ports import Adapter, Publisher
 from bot.scheduler import Scheduler
+from bot.services.alert_check import AlertChecker
+from bot.services.alerts import AlertService
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine, EngineSettings
-from bot.services.ingest import ingest_jobs
+from bot.services.ingest import Jobs, ingest_jobs
 from bot.services.lookups import PaperFetch
 from bot.services.rate_limits import RateLimiter, RateLimits
 from bot.services.subscriptions import SubscriptionService
@@ -76,6 +78,7 @@ def build_app(
             command_seconds=config.command_seconds,
         ),
         subscriptions=subscriptions,
+        alerts=AlertService(store),
         paper_fetch=_arxiv_fetch(config),
         limiter=RateLimiter(
             RateLimits(
@@ -219,10 +222,16 @@ class Running:
         app.subscriptions.sync_config_subscriptions(
             app.config.subscriptions, where=str(app.config.path or "config")
         )
+        alerts = AlertChecker(
+            app.store,
+            app.engine,
+            self.publishers,
+            per_day=app.config.alerts_per_channel_per_day,
+        )
         scheduler = Scheduler(
             app.store,
             DeliveryService(app.store, app.engine, self.publishers),
-            ingest=ingest_jobs(app.config, self.stores),
+            ingest=then_check(ingest_jobs(app.config, self.stores), alerts),
             misfire_grace_seconds=app.config.misfire_grace_seconds,
         )
         scheduler.start()
@@ -273,6 +282,20 @@ class Running:
         for task in [*tasks, *running]:
             task.cancel()
         await asyncio.gather(*tasks, *running, return_exceptions=True)
+
+
+def then_check(jobs: Jobs, alerts: AlertChecker) -> Jobs:
+    """Every ingest job followed by the alert check: the job runs in its worker thread, then
+    returns the check, which the scheduler awaits on the event loop (where publishers post)."""
+
+    def job(run: Callable[[], object]) -> Callable[[], object]:
+        def ingest_then_check() -> object:
+            run()
+            return alerts.check()
+
+        return ingest_then_check
+
+    return {name: (job(run), minutes) for name, (run, minutes) in jobs.items()}
 
 
 async def run_listener(app: App, name: str, seconds: float) -> str:

@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.errors import ConfigError
 from bot.domain.scoring import FeedBotRule, ScoringConfig
 
-KNOWN_SECTIONS = {"bot", "digest", "scoring", "schedule", "sources", "adapters", "subscriptions"}
+KNOWN_SECTIONS = {
+    "bot",
+    "digest",
+    "scoring",
+    "schedule",
+    "sources",
+    "adapters",
+    "subscriptions",
+    "alerts",
+}
 MAX_BYTES = 1024 * 1024  # a config is a few kB; anything bigger is the wrong file
 MAX_DEPTH = 16  # tables and arrays nested deeper than this are not a config
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -41,6 +50,7 @@ class Config:
     commands_per_user_per_minute: int = 10  # 0 turns the limit off
     commands_per_channel_per_minute: int = 30
     command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
+    alerts_per_channel_per_day: int = 5  # [alerts] per_channel_per_day: breakout alerts' cap
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     subscriptions: tuple[Mapping[str, Any], ...] = ()
@@ -191,6 +201,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         },
     )
     schedule = _table(data, "schedule", where, {"misfire_grace_seconds"})
+    alerts = _table(data, "alerts", where, {"per_channel_per_day"})
     timezone = _str(bot, "timezone", "UTC", where, "bot")
     try:
         ZoneInfo(timezone)
@@ -246,6 +257,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             bot, "commands_per_channel_per_minute", 30, where, "bot", 0, 10_000
         ),
         command_seconds=_number(bot, "command_seconds", 5.0, where, "bot", 3600.0),
+        alerts_per_channel_per_day=_int(alerts, "per_channel_per_day", 5, where, "alerts", 0, 1000),
         sources=_subtables(data, "sources", where),
         adapters=_subtables(data, "adapters", where),
         subscriptions=tuple(subscriptions),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.commands import alerts as a
 from bot.commands import parsers as p
 from bot.commands.answers import capped
 from bot.commands.matchers import (
@@ -108,6 +109,14 @@ ABOUT = Option(
     template="about {}",
 )
 BY = Option("by", "An author's name, e.g. Yann LeCun", template='by "{}"')
+SCORE = Option("score", "The score to cross, e.g. 300", int, required=True, min_value=1,
+               max_value=1_000_000, template="above {}")  # fmt: skip
+WHICH = Option("which", "The alert's number in `alerts`, or all", required=True)
+ALERTS = CommandSpec("alerts", "alerts", "List this channel's breakout alerts, numbered.",
+                     ("alerts",), a.parse_alerts, (a.AlertList,), "alerts")  # fmt: skip
+UNALERT = CommandSpec("unalert", "unalert N|all", "Remove alert N of `alerts`, or all of them.",
+                      ("unalert 2", "unalert all"), a.parse_unalert, (a.Unalert,), "alerts",
+                      admin_only=True, options=(WHICH,))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -331,6 +340,27 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         "subscriptions",
         aliases=("subscription",),
     ),
+    CommandSpec(
+        "alert",
+        "alert [CATEGORY ...] [about TOPIC] [by AUTHOR] above SCORE",
+        "Post a paper here once, the day its score crosses SCORE.",
+        (
+            "alert cs.CV above 300",
+            'alert about "protein folding" above 100',
+            'alert cs.LG by "Yann LeCun" above 50',
+        ),
+        a.parse_alert,
+        (a.AlertAdd,),
+        "alerts",
+        details="Checked after every ingest: papers listed in the last 7 days that match, at or "
+        "above SCORE, each posted once with why now (`412 — up 280 in the last 6 hours`); at "
+        "most a few per channel a day, the rest wait for the next day. " + TOPIC_DETAILS,
+        options=(SCORE, CATEGORY, ABOUT, BY),  # Discord: required options first
+        admin_only=True,
+        with_category="alert {} above 300",
+    ),
+    ALERTS,
+    UNALERT,
     CommandSpec(
         "categories",
         "categories [ARCHIVE]",

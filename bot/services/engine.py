@@ -49,6 +49,7 @@ class Engine(DigestQueries):
         paper_fetch: PaperFetch | None = None,
         subscriptions: SubscriptionHandler | None = None,
         limiter: RateLimiter | None = None,
+        alerts: SubscriptionHandler | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or EngineSettings()
@@ -56,6 +57,7 @@ class Engine(DigestQueries):
         self.paper_fetch = paper_fetch
         self.lookups = PaperLookups(paper_fetch) if paper_fetch is not None else None
         self.subscriptions = subscriptions
+        self.alerts = alerts  # `alert`, `alerts`, `unalert` (bot/services/alerts.py)
         self.limiter = limiter  # None: no command rate limits (tests, benchmarks, the CLI)
 
     # -- chat ------------------------------------------------------------------------------
@@ -193,6 +195,11 @@ class Engine(DigestQueries):
         if self.subscriptions is None:
             return Reply("Subscriptions are not available here.", ok=False)
         return self.subscriptions(command, request)
+
+    def _alerts(self, command: g.Command, request: Request, _fetch: bool) -> Reply:
+        if self.alerts is None:
+            return Reply("Alerts are not available here.", ok=False)
+        return self.alerts(command, request)
 
     def _top(self, command: g.Top, request: Request, _fetch: bool) -> Reply:
         result = self.digest(
@@ -351,6 +358,7 @@ _HANDLERS: dict[str, Handler] = {
     "new": Engine._new,
     "details": Engine._details,
     "subscriptions": Engine._subscriptions,
+    "alerts": Engine._alerts,
     "categories": Engine._categories,
     "help": Engine._help,
 }

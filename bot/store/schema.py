@@ -392,3 +392,39 @@ def m011_jetstream_reconcile(db: Database) -> None:
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations()
+def m012_alerts(db: Database) -> None:
+    """Breakout alerts (`alert cs.CV above 300`): one row per channel and filter, and one row per
+    (alert, paper) claimed BEFORE the paper is posted, in the same transaction as the post's
+    delivery intent (deliveries, key `alert:ID:PAPER`), so a paper is posted once per alert even
+    across kill -9. Alert ids are never reused (AUTOINCREMENT): their `alerts_sent` rows stay."""
+    db.executescript(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            filters TEXT NOT NULL DEFAULT '',
+            about TEXT NOT NULL DEFAULT '[]',
+            author TEXT NOT NULL DEFAULT '',
+            threshold REAL NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (platform, channel, filters, about, author)
+        );
+        CREATE TABLE alerts_sent (
+            alert_id INTEGER NOT NULL,
+            paper_id TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            score REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (alert_id, paper_id)
+        );
+        CREATE INDEX alerts_sent_by_channel ON alerts_sent (platform, channel, day);
+        CREATE INDEX alerts_sent_by_paper ON alerts_sent (platform, channel, paper_id);
+        """
+    )

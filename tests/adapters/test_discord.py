@@ -42,10 +42,12 @@ from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Observation, Paper, Post, Score, SourceScore
 from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError
+from bot.services.alerts import AlertService
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine, EngineSettings
 from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
+from bot.store.alerts import AlertStore
 from bot.store.subscriptions import SubscriptionStore
 from tests.conftest import ARCHIVE
 from tests.fakes.discord_fake import Call, FakeDiscord
@@ -150,6 +152,7 @@ def engine(store: Store) -> Engine:
         EngineSettings(timezone="UTC"),
         clock=lambda: NOW,
         subscriptions=SubscriptionService(store, clock=lambda: NOW),
+        alerts=AlertService(store, clock=lambda: NOW),
     )
 
 
@@ -357,6 +360,21 @@ async def test_a_member_without_manage_channels_is_refused_on_subscribe(
         3,
         time(8, 30),
     )
+
+
+async def test_alert_as_a_slash_command_is_for_channel_managers(harness: Harness) -> None:
+    fake = harness.fake
+    options = [option("score", 300, 4), option("category", "cs.CV")]
+    refused = fake.interaction("alert", options, permissions=MEMBER_PERMISSIONS)
+    call = await answered(fake, refused)
+    assert "only channel admins can add alerts" in call.body["data"]["content"]
+    assert AlertStore(harness.store).all() == []
+
+    moderator = fake.interaction("alert", options, permissions=ALL_PERMISSIONS)
+    call = await answered(fake, moderator)
+    assert call.body["data"]["content"].startswith("Alert set (cs.CV above 300)")
+    [alert] = AlertStore(harness.store).all()
+    assert (alert.platform, alert.channel) == ("discord", harness.channel)
 
 
 async def test_the_configured_manager_role_may_subscribe(harness: Harness) -> None:

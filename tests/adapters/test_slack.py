@@ -37,10 +37,12 @@ from bot.domain.errors import ConfigError
 from bot.domain.models import Digest, DigestItem, Paper, Post, Score, SourceScore
 from bot.domain.subscription import Subscription
 from bot.ports import DeliveryError
+from bot.services.alerts import AlertService
 from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine
 from bot.services.subscriptions import SubscriptionService
 from bot.store import Store
+from bot.store.alerts import AlertStore
 from bot.store.subscriptions import SubscriptionStore
 from tests.conftest import FIXTURES, REPO
 from tests.fakes.slack_fake import BOT_USER, TEAM, FakeSlack
@@ -840,3 +842,27 @@ def test_manifest_declares_what_the_app_listens_to() -> None:
         "- channels:history",
     ):
         assert needed in manifest, needed
+
+
+async def test_only_admins_add_alerts(store: Store, fake: FakeSlack, client: Any) -> None:
+    engine = Engine(store, clock=lambda: NOW, alerts=AlertService(store, clock=lambda: NOW))
+    app = build_app(engine, CONFIG, client=client, signing_secret=SECRET)
+    runner, port = await start_http(app, CONFIG)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        await post_command(url, slash_payload("alert cs.CV above 300", user=ALICE, fake=fake))
+        [refusal] = await fake.wait_for(lambda: fake.posted(CHANNEL))
+        assert "only channel admins can add alerts" in visible_text(refusal["blocks"])
+        assert AlertStore(store).all() == []
+
+        await post_command(url, slash_payload("alert cs.CV above 300", user=ADMIN, fake=fake))
+        await fake.wait_for(lambda: len(fake.posted(CHANNEL)) == 2)
+        assert "Alert set" in visible_text(fake.posted(CHANNEL)[1]["blocks"])
+        [alert] = AlertStore(store).all()
+        assert (alert.platform, alert.channel, alert.describe()) == (
+            "slack",
+            CHANNEL,
+            "cs.CV above 300",
+        )
+    finally:
+        await runner.cleanup()

@@ -105,7 +105,7 @@ def test_a_misspelt_name_gets_a_did_you_mean(
 
 def test_an_unknown_section_without_a_close_name_lists_the_known_ones(tmp_path: Path) -> None:
     line = problem(tmp_path / "bot.toml", "[zzzzzz]\n")
-    assert "unknown section [zzzzzz]" in line and "known: adapters, bot" in line
+    assert "unknown section [zzzzzz]" in line and "known: adapters, alerts, bot" in line
 
 
 # (file content, words of the one-line error)

@@ -332,3 +332,13 @@ def m009_jetstream(db: Database) -> None:
         CREATE INDEX jetstream_engagements_by_subject ON jetstream_engagements (subject);
         """
     )
+
+
+@migrations()
+def m010_feed(db: Database) -> None:
+    """The Bluesky feed: a paper's most-engaged Bluesky post in one probe, however many posts
+    from other sources it has (a partial index: Bluesky rows only)."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS observations_bluesky_best "
+        "ON observations (paper_id, (reposts + likes) DESC, id) WHERE source = 'bluesky'"
+    )

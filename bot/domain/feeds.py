@@ -33,6 +33,10 @@ class FeedRequestError(ValueError):
         self.message = message
 
 
+class FeedPublishError(Exception):
+    """`publish-feed` could not write the records (one line: why)."""
+
+
 @dataclass(frozen=True)
 class FeedSpec:
     """One feed: its record key, what it shows, and the category filter (None: every paper)."""

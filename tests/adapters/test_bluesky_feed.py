@@ -146,11 +146,13 @@ async def test_a_missing_feed_parameter_and_unknown_methods_answer_xrpc_json(bas
 
 
 async def test_did_json_is_the_did_web_document_of_the_host(base: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{base}/.well-known/did.json") as response:
-            assert response.status == 200
-            assert response.content_type == "application/json"
-            doc = await response.json()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{base}/.well-known/did.json") as response,
+    ):
+        assert response.status == 200
+        assert response.content_type == "application/json"
+        doc = await response.json()
     assert doc == {
         "@context": ["https://www.w3.org/ns/did/v1"],
         "id": f"did:web:{HOST}",

@@ -141,6 +141,9 @@ def run_bench(scale: Scale, data_dir: Path, progress: Progress | None = None) ->
     result.info["cold_start_runs"] = cold
     fanout = _fanout(say)
     result.figures.extend(fanout)
+    from bot.bench.feed import measure_feed
+
+    result.figures.extend(measure_feed(db, scale, say))
     result.info["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

@@ -60,7 +60,7 @@ def feed_page(
     rows = conn.execute(
         f"SELECT paper_id, score, post FROM ("
         f"SELECT s.paper_id, s.score, {BEST_POST} AS post FROM ({source}) s "
-        f"WHERE s.score >= ? AND {AFTER} ORDER BY s.score DESC, s.paper_id"
+        f"WHERE s.score >= ? AND {AFTER} ORDER BY s.score DESC, s.paper_id LIMIT -1"
         f") WHERE post IS NOT NULL LIMIT ?",
         (*params, min_score, score, score, paper_id, limit),
     ).fetchall()

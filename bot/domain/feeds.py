@@ -109,7 +109,7 @@ def find_feed(specs: tuple[FeedSpec, ...], publisher_did: str, uri: str) -> Feed
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise FeedRequestError("InvalidRequest", f"limit: a number from 1 to {MAX_LIMIT}.")
     return int(raw)
 

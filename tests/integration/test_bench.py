@@ -27,6 +27,8 @@ EXPECTED = {
     "rss.query",
     "rss.ingest",
     "size.per_million_observations",
+    "feed.skeleton_p99",
+    "feed.skeleton_cpu_p99",
 }
 
 

@@ -42,7 +42,11 @@ def test_record_keys_are_short_lower_case_and_dashed(category: str, rkey: str) -
 def test_the_feeds_are_the_overall_one_then_one_per_category() -> None:
     specs = feed_specs(("CS.cv", "cs"))
     assert [s.rkey for s in specs] == ["hot-papers", "hot-cs-cv", "hot-cs"]
-    assert [s.display_name for s in specs] == ["Hot Papers", "Hot Papers · cs.CV", "Hot Papers · cs"]
+    assert [s.display_name for s in specs] == [
+        "Hot Papers",
+        "Hot Papers · cs.CV",
+        "Hot Papers · cs",
+    ]
     assert specs[0].filter is None and specs[1].filter is not None
     with pytest.raises(ValueError, match="second feed"):
         feed_specs(("cs.CV", "cs.cv"))

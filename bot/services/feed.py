@@ -86,7 +86,8 @@ class FeedGenerator:
             n,
             self.min_score,
         )
-        page: dict[str, Any] = {"feed": [{"post": e.post} for e in entries]}
+        posts = list(dict.fromkeys(e.post for e in entries))  # a post linking two papers: once
+        page: dict[str, Any] = {"feed": [{"post": post} for post in posts]}
         if len(entries) == n:
             last = entries[-1]
             page["cursor"] = Cursor(listing, last.score, last.paper_id).text()

@@ -115,3 +115,23 @@ def test_a_page_is_in_top_order_with_each_papers_most_engaged_bluesky_post(store
     first = feed_page(store.conn, DAY, None, None, 2)
     rest = feed_page(store.conn, DAY, None, (first[-1].score, first[-1].paper_id), 10)
     assert first + rest == page
+
+
+def test_a_post_about_two_papers_is_on_a_page_once(store: Store) -> None:
+    from bot.domain.feeds import feed_specs
+    from bot.services.feed import FeedGenerator, FeedSettings
+
+    store.upsert_papers([paper("2104.00001", DAY), paper("2104.00002", DAY)])
+    both = "at://did:plc:x/app.bsky.feed.post/x"
+    store.upsert_observations(
+        [
+            aggregate("2104.00001", 20, 0),
+            aggregate("2104.00002", 10, 0),
+            post("2104.00001", f"{both}#2104.00001", "x", 0, 3),
+            post("2104.00002", f"{both}#2104.00002", "x", 0, 3),
+        ]
+    )
+    settings = FeedSettings("feed.example.org", "did:plc:me", feed_specs(()))
+    generator = FeedGenerator(store, settings, lambda: DAY)
+    uri = "at://did:plc:me/app.bsky.feed.generator/hot-papers"
+    assert generator.skeleton(uri, None, None) == {"feed": [{"post": both}]}

@@ -65,6 +65,14 @@ def loader(name: str, where: str = "config") -> Loader:
     return load
 
 
+def feed_publisher() -> Callable[..., Any]:
+    """`hotpapers bluesky publish-feed`'s writer (adapters.social.bluesky_feed.publish_feeds),
+    imported now; the atproto SDK is imported only when it logs in."""
+    module = importlib.import_module("adapters.social.bluesky_feed")
+    publish: Callable[..., Any] = module.publish_feeds
+    return publish
+
+
 def site_builder() -> Callable[..., Any]:
     """`hotpapers site build`'s writer (adapters.web.static.build_site), imported now; it needs
     no pip extra."""

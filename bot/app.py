@@ -327,3 +327,23 @@ def build_static_site(app: App, out: Path, **options: Any) -> tuple[list[str], i
 
     report = site_builder()(app.engine, out, **options)
     return report.written, report.unchanged
+
+
+def publish_bluesky_feeds(config: Config, *, dry_run: bool) -> list[Any]:
+    """`hotpapers bluesky publish-feed`: the feed generator records, written to Bluesky (or only
+    built, dry run). Records have .uri, .rkey and .record."""
+    from datetime import UTC, datetime
+
+    from adapters import feed_publisher
+
+    where = str(config.path or "config")
+    records: list[Any] = feed_publisher()(
+        config.adapters.get("web"),
+        config.adapters.get("bluesky"),
+        where,
+        os.environ,
+        title=config.digest_title,
+        now=datetime.now(UTC),
+        dry_run=dry_run,
+    )
+    return records

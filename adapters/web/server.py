@@ -14,6 +14,7 @@ from aiohttp import web
 
 from adapters.web import api, render
 from adapters.web.config import WebConfig
+from adapters.web.feedgen import XRPC, add_feed_routes, xrpc_error
 from adapters.web.routes import BadRequest, NotFound, Site, TooSlow, add_routes
 from bot.services.engine import Engine
 
@@ -90,6 +91,7 @@ def build_app(
         client_max_size=MAX_BODY,
         handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_LINE},
     )
+    add_feed_routes(app, engine, config, site.work)
     add_routes(app, site)
     return app
 
@@ -115,6 +117,8 @@ async def _answer(request: web.Request, handler: Handler, site: Site) -> web.Str
 
 
 def _error(request: web.Request, status: int, message: str, site: Site) -> web.Response:
+    if request.path.startswith(XRPC):
+        return xrpc_error(status, message)
     if request.path.startswith("/api/"):
         text = json.dumps(api.error_dict(status, message), ensure_ascii=False)
         return web.Response(

@@ -147,6 +147,9 @@ def run_bench(scale: Scale, data_dir: Path, progress: Progress | None = None) ->
     result.figures.extend(
         jetstream_figures(say, 10_000 if small else 50_000, 10**5 if small else 10**6)
     )
+    from bot.bench.feed import measure_feed
+
+    result.figures.extend(measure_feed(db, scale, say))
     result.info["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

@@ -327,12 +327,13 @@ def _zone(tz: str | None) -> str | None:
 
 def _register() -> None:
     from bot.cli.bench import bench
+    from bot.cli.bluesky import bluesky
     from bot.cli.ingest import ingest
     from bot.cli.serve import serve
     from bot.cli.site import site
     from bot.cli.subscriptions import subscriptions
 
-    for command in (bench, ingest, serve, site, subscriptions):
+    for command in (bench, bluesky, ingest, serve, site, subscriptions):
         cli.add_command(command)
 
 

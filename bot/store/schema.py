@@ -428,3 +428,13 @@ def m012_alerts(db: Database) -> None:
         CREATE INDEX alerts_sent_by_paper ON alerts_sent (platform, channel, paper_id);
         """
     )
+
+
+@migrations()
+def m013_feed(db: Database) -> None:
+    """The Bluesky feed: a paper's most-engaged Bluesky post in one probe, however many posts
+    from other sources it has (a partial index: Bluesky rows only)."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS observations_bluesky_best "
+        "ON observations (paper_id, (reposts + likes) DESC, id) WHERE source = 'bluesky'"
+    )

@@ -29,6 +29,8 @@ EXPECTED = {
     "size.per_million_observations",
     "jetstream.events_per_s",
     "jetstream.tracked_mb",
+    "feed.skeleton_p99",
+    "feed.skeleton_cpu_p99",
 }
 
 

@@ -3,7 +3,7 @@
 paper arrives, then likes and reposts of it; `hotpapers ask "paper <id>"` on the same database
 shows them. Then `kill -9`, more events while the bot is down, a restart that resumes a few
 seconds before the stored cursor (so the first events are served again): the counts are exact,
-none doubled.
+none doubled, and the feed skeleton lists that post before and after.
 """
 
 from __future__ import annotations
@@ -25,10 +25,14 @@ from bot.store.jetstream import CURSOR
 from tests.adapters.jetstream_fake import FakeJetstream
 from tests.adapters.web_world import build_store
 from tests.process.harness import bot_process, process_env, wait_until, write_config
+from tests.process.test_feed_process import PUBLISHER, skeleton
+from tests.process.test_web_process import _port
 
 pytestmark = pytest.mark.process
 
-PAPER = "2104.00002"  # "Talking Clearly" in the web world's store, no Bluesky attention yet
+PAPER = (
+    "2104.00003"  # "Looking Again" (the latest listing) in the web world's store, no Bluesky yet
+)
 AUTHOR = "did:plc:authorprocesstest0000000"
 POST_RKEY = "3lprocpost000"
 POST_URI = f"at://{AUTHOR}/app.bsky.feed.post/{POST_RKEY}"
@@ -54,7 +58,7 @@ class Frames:
         return json.dumps(frame, separators=(",", ":"))
 
     def post(self) -> str:
-        text = f"Talking Clearly arxiv.org/abs/{PAPER}"
+        text = f"Looking Again arxiv.org/abs/{PAPER}"
         start = text.index("arxiv")
         link = {
             "index": {"byteStart": start, "byteEnd": len(text)},
@@ -134,7 +138,11 @@ def test_likes_and_reposts_survive_kill_9_exactly(tmp_path: Path, jetstream: Fak
         tmp_path / "hotpapers.toml",
         {
             "bot": {"database": str(db)},
-            "adapters.web": {"port": 0},
+            "adapters.web": {
+                "port": 0,
+                "feed_publisher_did": PUBLISHER,
+                "feed_hostname": "feed.example.org",
+            },
             "sources.bluesky": {
                 "mode": "jetstream",
                 "instances": [jetstream.url],
@@ -147,23 +155,26 @@ def test_likes_and_reposts_survive_kill_9_exactly(tmp_path: Path, jetstream: Fak
     jetstream.frames += [make.post(), *(make.engage("like", i) for i in range(3))]
     jetstream.frames.append(make.engage("repost", 0))
     with bot_process(config, db, {}) as bot:
-        bot.wait_for_line(SERVING, timeout=WAIT)
+        serving_line = bot.wait_for_line(SERVING, timeout=WAIT)
         bot.wait_for_line(r"bluesky-jetstream: connected to ws://127\.0\.0\.1", timeout=WAIT)
         first = wait_until(
             lambda: (line := bluesky_line(db)) and "3 likes" in line and line, WAIT, "3 likes"
         )
         assert "1 repost" in first, first
-        # The feed generator's place (issue 17 part 2): the skeleton lists POST_URI.
+        port = _port(serving_line)
+        assert skeleton(port, "hot-papers")["feed"] == [{"post": POST_URI}]
         assert bot.kill() == -9
     # While the bot is down: two more likes, another repost, and the first like taken back.
     jetstream.frames += [make.engage("like", 3), make.engage("like", 4)]
     jetstream.frames += [make.engage("repost", 1), make.undo("like", 0)]
     last = make.time_us
     with bot_process(config, db, {}) as bot:
+        serving_line = bot.wait_for_line(SERVING, timeout=WAIT)
         wait_until(lambda: stored_cursor(db) == last, WAIT, "the events after the restart stored")
         resumed = jetstream.requests[-1]
         assert int(resumed["cursor"][0]) < make.time_us - 7000  # the first events served again
         line = bluesky_line(db)
+        assert skeleton(_port(serving_line), "hot-papers")["feed"] == [{"post": POST_URI}]
         assert bot.running, bot.tail()
         assert bot.terminate() == 143
     # 3 + 2 - 1 likes, 1 + 1 reposts: the replayed first events were not counted again

@@ -74,6 +74,7 @@ def build_app(
             title=config.digest_title,
             min_score=config.min_score,
             command_seconds=config.command_seconds,
+            team_weight=config.team_weight,
         ),
         subscriptions=subscriptions,
         paper_fetch=_arxiv_fetch(config),

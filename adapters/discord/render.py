@@ -11,6 +11,7 @@ from bot.domain.discussion import counts_text, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
+from bot.render.text import team_line
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -140,6 +141,8 @@ def score_text(item: DigestItem) -> str:
         bits.append(f"{score.posts:,} posts by {score.accounts:,} accounts")
     bits += [f"{score.reposts:,} reposts", f"{score.likes:,} likes"]
     lines = [" · ".join(bits)]
+    if item.team > 0:
+        lines.append(team_line(item))
     lines.extend(escape_discord(line) for line in explain(score).splitlines())
     return _fit("\n".join(lines), FIELD_VALUE_LIMIT)
 

@@ -36,6 +36,8 @@ from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
+# A shared digest: (listing, filter, N, the channel when its own reactions reorder it).
+DigestKey = tuple[date, str, int, tuple[str, str] | None]
 LATE_AFTER = timedelta(minutes=5)
 
 
@@ -91,7 +93,7 @@ class DeliveryService:
         self,
         sub: Subscription,
         scheduled_for: datetime,
-        digests: dict[tuple[date, str, int], Digest | NoListing],
+        digests: dict[DigestKey, Digest | NoListing],
     ) -> DeliveryOutcome:
         try:
             return await self._deliver(sub, scheduled_for, digests)
@@ -105,7 +107,7 @@ class DeliveryService:
         self,
         sub: Subscription,
         scheduled_for: datetime,
-        digests: dict[tuple[date, str, int], Digest | NoListing],
+        digests: dict[DigestKey, Digest | NoListing],
     ) -> DeliveryOutcome:
         outcome = DeliveryOutcome(sub.id, sub.platform, sub.channel, SKIPPED)
         publisher = self.publishers.get(sub.platform)
@@ -129,12 +131,21 @@ class DeliveryService:
         )
         found: Digest | NoListing = NoListing(f"no new listing on {day}")
         if listing is not None:
-            cache_key = (listing, sub.filter_text, sub.n)
+            # A channel whose own reactions reorder its digest gets its own; others share one.
+            team = (sub.platform, sub.channel)
+            own = team if self.engine.team.reorders(*team) else None
+            cache_key = (listing, sub.filter_text, sub.n, own)
             if cache_key not in digests:
                 digests[cache_key] = self.engine.digest(
-                    on=listing, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone
+                    on=listing,
+                    filters=sub.category_filters(),
+                    n=sub.n,
+                    timezone=sub.timezone,
+                    team=own,
                 )
             found = digests[cache_key]
+            if not isinstance(found, NoListing):
+                found = self.engine.team.annotate(found, *team)
         if isinstance(found, NoListing) or not found.items:
             if sub.on_empty != "note":
                 log.info(
@@ -224,6 +235,7 @@ class DeliveryService:
         outcome = replace(outcome, late=late, attempts=attempts)
         if isinstance(result, Sent):
             log_.mark_sent(delivery.id, result.message_ids, result.thread)
+            self.engine.team.remember(sub.platform, sub.channel, result.items)
             log.info("delivered %s to %s/%s", key, sub.platform, sub.channel)
             return replace(
                 outcome,
@@ -380,7 +392,7 @@ class DeliveryService:
         """Deliver to many channels concurrently, each platform within its rate limits."""
         subs = list(subscriptions)
         gates: dict[str, asyncio.Semaphore] = {}
-        digests: dict[tuple[date, str, int], Digest | NoListing] = {}
+        digests: dict[DigestKey, Digest | NoListing] = {}
 
         async def one(sub: Subscription) -> DeliveryOutcome:
             gate = gates.setdefault(

@@ -334,8 +334,10 @@ class DiscordBot:
         except discord.HTTPException as exc:
             log.warning("cannot start a thread on the digest: %s", exc)
             return
-        await send_messages(thread, render_thread_messages(digest))
+        sent = await send_messages(thread, render_thread_messages(digest))
         self.engine.record_reply(request, reply, [str(root.id)], str(thread.id))
+        papers = [(str(m.id), i.paper.arxiv_id) for m, i in zip(sent, digest.items, strict=False)]
+        self.engine.team.remember(PLATFORM, request.channel, papers)  # one message per paper
 
 
 def _embeds(message: Message) -> list[discord.Embed]:

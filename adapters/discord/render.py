@@ -148,7 +148,10 @@ def score_text(item: DigestItem) -> str:
 
 
 def render_thread_messages(digest: Digest) -> list[Message]:
-    """The digest's thread: each paper's abstract and top posts, and how to ask for one in full."""
+    """The digest's thread: each paper's abstract and top posts, and how to ask for one in full.
+
+    One message per paper, in rank order, so a reaction on one names its paper (the team's
+    attention)."""
     intro = (
         "Abstracts of the papers above. Ask for one in full here: `/details 3`, "
         "or mention me with `3`."
@@ -156,7 +159,7 @@ def render_thread_messages(digest: Digest) -> list[Message]:
     embeds = [thread_item_embed(item) for item in digest.items]
     if not embeds:
         return [{"content": EMPTY_DIGEST}]
-    return pack(intro, embeds)
+    return [pack(intro if i == 0 else "", [embed])[0] for i, embed in enumerate(embeds)]
 
 
 def thread_item_embed(item: DigestItem) -> Embed:

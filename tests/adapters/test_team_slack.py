@@ -165,3 +165,35 @@ async def test_reactions_and_thread_replies_on_digest_items_and_cards(
     )
     for user in (ALICE, BOB, CAROL, "thumbsup", "tada", "what a result"):
         assert user not in dump
+
+
+def test_the_team_line_shows_in_every_renderer_only_when_someone_reacted() -> None:
+    from dataclasses import replace
+
+    from adapters.discord.render import render_digest_messages, render_paper_message
+    from adapters.slack.render import digest_messages, paper_card
+    from bot.domain.models import Digest
+    from bot.render.text import render_digest_text, render_paper_text
+
+    store = seeded_store()
+    engine = Engine(store, clock=lambda: NOW)
+    digest = engine.digest(n=2)
+    assert isinstance(digest, Digest)
+    reacted = replace(digest, items=(replace(digest.items[0], team=3), digest.items[1]))
+    renders = {
+        "text": (render_digest_text, render_paper_text),
+        "slack": (
+            lambda d: visible_text([m.payload() for m in digest_messages(d)]),
+            lambda i: visible_text([m.payload() for m in paper_card(i)]),
+        ),
+        "discord": (
+            lambda d: str(render_digest_messages(d)),
+            lambda i: str(render_paper_message(i)),
+        ),
+    }
+    for name, (of_digest, of_paper) in renders.items():
+        assert of_digest(reacted).count("3 of your team reacted") == 1, name
+        assert "of your team" not in of_digest(digest), name
+        assert "3 of your team reacted" in of_paper(reacted.items[0]), name
+        assert "of your team" not in of_paper(digest.items[0]), name
+    store.close()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.daily import previous_fire
@@ -31,13 +31,12 @@ from bot.services.claims import DEFAULT_LEASE, DEFAULT_POLL, Claims
 from bot.services.engine import Engine
 from bot.services.periods import NoListing, due_listing
 from bot.services.rate_buckets import DEFAULT_LIMITS, RateBuckets, RateLimit, Sleep
+from bot.services.team import DigestKey, subscription_digest
 from bot.store import Delivery, Store
 from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
-# A shared digest: (listing, filter, N, the channel when its own reactions reorder it).
-DigestKey = tuple[date, str, int, tuple[str, str] | None]
 LATE_AFTER = timedelta(minutes=5)
 
 
@@ -131,21 +130,7 @@ class DeliveryService:
         )
         found: Digest | NoListing = NoListing(f"no new listing on {day}")
         if listing is not None:
-            # A channel whose own reactions reorder its digest gets its own; others share one.
-            team = (sub.platform, sub.channel)
-            own = team if self.engine.team.reorders(*team) else None
-            cache_key = (listing, sub.filter_text, sub.n, own)
-            if cache_key not in digests:
-                digests[cache_key] = self.engine.digest(
-                    on=listing,
-                    filters=sub.category_filters(),
-                    n=sub.n,
-                    timezone=sub.timezone,
-                    team=own,
-                )
-            found = digests[cache_key]
-            if not isinstance(found, NoListing):
-                found = self.engine.team.annotate(found, *team)
+            found = subscription_digest(self.engine, digests, listing, sub)
         if isinstance(found, NoListing) or not found.items:
             if sub.on_empty != "note":
                 log.info(

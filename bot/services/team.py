@@ -11,13 +11,22 @@ import hashlib
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from bot.domain.models import Digest, DigestItem
+from bot.domain.subscription import Subscription
+from bot.services.periods import NoListing
 from bot.store import Ranked, Store
 from bot.store.team import REPLY, TeamLog
 
+if TYPE_CHECKING:
+    from bot.services.engine import Engine
+
 POOL = 100  # papers past a digest's N that team attention may lift into it
+# A subscription digest shared by channels: (listing, filter, N, the channel when its own
+# reactions reorder it).
+DigestKey = tuple[date, str, int, tuple[str, str] | None]
 
 
 class TeamAttention:
@@ -143,3 +152,22 @@ class TeamAttention:
     def annotate_item(self, item: DigestItem, platform: str, channel: str) -> DigestItem:
         count = self.counts(platform, channel, [item.paper.arxiv_id]).get(item.paper.arxiv_id, 0)
         return replace(item, team=count) if count != item.team else item
+
+
+def subscription_digest(
+    engine: Engine,
+    digests: dict[DigestKey, Digest | NoListing],
+    listing: date,
+    sub: Subscription,
+) -> Digest | NoListing:
+    """A subscription's digest: one per (listing, filter, N) shared by every channel, or the
+    channel's own when its reactions reorder it; with that channel's team counts either way."""
+    team = (sub.platform, sub.channel)
+    own = team if engine.team.reorders(*team) else None
+    key = (listing, sub.filter_text, sub.n, own)
+    if key not in digests:
+        digests[key] = engine.digest(
+            on=listing, filters=sub.category_filters(), n=sub.n, timezone=sub.timezone, team=own
+        )
+    found = digests[key]
+    return found if isinstance(found, NoListing) else engine.team.annotate(found, *team)

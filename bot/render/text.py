@@ -54,11 +54,11 @@ def render_paper_text(item: DigestItem, *, abstract_limit: int = 1200, posts: in
     if paper.authors:
         lines.append("Authors: " + author_line(paper.authors, shown=8))
     lines.append(score_line(item).capitalize())
-    if item.team > 0:
-        lines.append(team_line(item))
     explanation = explain(item.score)
     if explanation:
         lines.extend("  " + line for line in explanation.splitlines())
+    if item.team > 0:
+        lines.append(team_line(item))
     if paper.abstract:
         lines.extend(["", clean_block(paper.abstract, abstract_limit)])
     shown = [p for p in item.posts if p.url][:posts]

@@ -76,6 +76,7 @@ def build_app(
             title=config.digest_title,
             min_score=config.min_score,
             command_seconds=config.command_seconds,
+            team_weight=config.team_weight,
         ),
         subscriptions=subscriptions,
         alerts=AlertService(store),

@@ -46,6 +46,7 @@ class Config:
     min_score: float = 1.0
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     feed_bots: FeedBotRule | None = None  # the same rule as scoring.feed_bots (None: defaults)
+    team_weight: float = 0.0  # a channel's own reactions in its own digests' order (0: off)
     misfire_grace_seconds: int = 3600
     commands_per_user_per_minute: int = 10  # 0 turns the limit off
     commands_per_channel_per_minute: int = 30
@@ -198,6 +199,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             "feed_bot_weighting",
             "feed_bot_links_per_day",
             "feed_bot_weight",
+            "team_weight",
         },
     )
     schedule = _table(data, "schedule", where, {"misfire_grace_seconds"})
@@ -247,6 +249,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
             feed_bots=feed_bots,
         ),
         feed_bots=feed_bots,
+        team_weight=_number(scoring, "team_weight", 0.0, where, "scoring", MAX_WEIGHT),
         misfire_grace_seconds=_int(
             schedule, "misfire_grace_seconds", 3600, where, "schedule", 0, 7 * 86400
         ),

@@ -15,6 +15,8 @@ class Sent:
     message_ids: tuple[str, ...]
     thread: str  # the id replies in the digest's thread carry (Slack thread_ts, Discord thread id)
     extras: dict[str, str] = field(default_factory=dict)
+    # (message id, paper id) of the messages about one paper each (the team's reactions count)
+    items: tuple[tuple[str, str], ...] = ()
 
 
 class DeliveryError(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from bot.domain.models import Observation, Paper, Post
@@ -68,3 +70,14 @@ def post(
             text=f"Read {arxiv_id}!",
         ),
     )
+
+
+async def until(predicate: Callable[[], bool]) -> None:
+    """Until the bot has handled the events sent to it (a reaction changes nothing a fake platform
+    could watch for); the timeout only guards against a hang."""
+
+    async def poll() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), 15)

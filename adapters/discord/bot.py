@@ -42,6 +42,7 @@ def intents_for(config: DiscordConfig) -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.dm_messages = True
+    intents.guild_reactions = True  # the team's reactions on digest items and paper cards
     intents.message_content = config.message_content
     return intents
 
@@ -101,6 +102,8 @@ class DiscordBot:
         register_commands(self.tree, self.slash)
         self.tree.error(self._on_tree_error)
         self.client.event(self.on_message)
+        self.client.event(self.on_raw_reaction_add)
+        self.client.event(self.on_raw_reaction_remove)
         self.client.setup_hook = self.setup_hook  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
@@ -202,6 +205,10 @@ class DiscordBot:
             return
         mentioned = self._mentions_me(message, me.id)
         is_dm = message.guild is None
+        if not mentioned and not is_dm:
+            # talk in the thread of one of the bot's paper cards (a thread takes the id of the
+            # message it was started on): the team's attention, once per member, never the text
+            self.engine.team.reply(PLATFORM, None, str(message.channel.id), str(message.author.id))
         if not (mentioned or is_dm or self.config.message_content):
             return
         body = self._without_my_mentions(message, me.id)
@@ -244,6 +251,28 @@ class DiscordBot:
         else:
             await self._reply_to(message, request, reply)
 
+    # -- reactions ----------------------------------------------------------------------------
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self._reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        self._reaction(payload, added=False)
+
+    def _reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+        """Any emoji on a digest item or a paper card: the team's attention, once per member."""
+        me = self.client.user
+        if me is not None and payload.user_id == me.id:
+            return
+        self.engine.team.reaction(
+            PLATFORM,
+            None,
+            str(payload.message_id),
+            str(payload.user_id),
+            str(payload.emoji),
+            added=added,
+        )
+
     def _mentions_me(self, message: discord.Message, my_id: int) -> bool:
         if my_id in message.raw_mentions:
             return True
@@ -279,7 +308,9 @@ class DiscordBot:
             except discord.HTTPException as exc:
                 log.info("cannot open a thread for a pasted link: %s", exc)
             else:
-                await send_messages(thread, render_reply_messages(reply))
+                sent = await send_messages(thread, render_reply_messages(reply))
+                ids = [str(m.id) for m in sent]
+                self.engine.record_reply(request, reply, ids, str(thread.id))
                 return
         await self._reply_to(message, request, reply)
 
@@ -287,6 +318,9 @@ class DiscordBot:
         self, request: Request, reply: Reply, root: discord.Message, channel: Any
     ) -> None:
         """A digest answer gets a thread of abstracts, remembered so `3` there works later."""
+        if reply.paper is not None:  # a paper card: the team's reactions on it count
+            self.engine.record_reply(request, reply, [str(root.id)], request.thread or "")
+            return
         digest = reply.digest
         if digest is None or not digest.items:
             return
@@ -300,8 +334,10 @@ class DiscordBot:
         except discord.HTTPException as exc:
             log.warning("cannot start a thread on the digest: %s", exc)
             return
-        await send_messages(thread, render_thread_messages(digest))
+        sent = await send_messages(thread, render_thread_messages(digest))
         self.engine.record_reply(request, reply, [str(root.id)], str(thread.id))
+        papers = [(str(m.id), i.paper.arxiv_id) for m, i in zip(sent, digest.items, strict=False)]
+        self.engine.team.remember(PLATFORM, request.channel, papers)  # one message per paper
 
 
 def _embeds(message: Message) -> list[discord.Embed]:

@@ -135,7 +135,8 @@ class DiscordPublisher:
                 posted += await self._send(target, [message], [nonce(ref, str(index))])
             root = posted[0]
             ids = [str(m.id) for m in posted]
-            thread_id = await self._thread(target, root, digest, ref, ids)
+            items: list[tuple[str, str]] = []
+            thread_id = await self._thread(target, root, digest, ref, ids, items)
         except DeliveryError as exc:
             log.warning("posting a digest to discord/%s failed: %s", channel, exc)
             raise
@@ -144,7 +145,7 @@ class DiscordPublisher:
             log.warning("posting a digest to discord/%s failed: %s", channel, error)
             raise error from exc
         log.info("posted %s to discord/%s (%d messages)", idempotency_key, channel, len(ids))
-        return Sent(message_ids=tuple(ids), thread=thread_id)
+        return Sent(message_ids=tuple(ids), thread=thread_id, items=tuple(items))
 
     async def _posted_parts(
         self, target: discord.abc.Messageable, ref: str, count: int
@@ -178,12 +179,17 @@ class DiscordPublisher:
         digest: Digest,
         ref: str,
         ids: list[str],
+        items: list[tuple[str, str]],
     ) -> str:
-        """Start the digest's thread on its first message (or find it) and give it every abstract."""
+        """Start the digest's thread on its first message (or find it) and give it every abstract.
+
+        `items` gets (message id, paper id) of each paper's message in the thread (one each)."""
         if isinstance(target, discord.Thread | discord.DMChannel):
             return str(target.id)  # no threads inside threads or DMs: `3` works right here
         parts = render_thread_messages(digest)
         nonces = [nonce(ref, f"t{i}") for i in range(len(parts))]
+        papers = [i.paper.arxiv_id for i in digest.items]
+        indices = list(range(len(parts)))
         try:
             thread = await self._bounded(
                 root.create_thread(name=thread_name(digest), auto_archive_duration=1440)
@@ -199,8 +205,14 @@ class DiscordPublisher:
             if not isinstance(existing, discord.Thread):
                 return str(root.id)
             history = await self._bounded(self._history(existing, THREAD_HISTORY_LIMIT))
-            there = {signature_of(m) for m in history if self._mine(m)}
-            missing = [i for i, part in enumerate(parts) if rendered_signature(part) not in there]
+            there = {signature_of(m): m for m in history if self._mine(m)}
+            signatures = [rendered_signature(part) for part in parts]
+            missing = [i for i, sig in enumerate(signatures) if sig not in there]
+            items.extend(
+                (str(there[sig].id), papers[i])
+                for i, sig in enumerate(signatures)
+                if sig in there and i < len(papers)
+            )
             if not missing:
                 log.info("digest %s was already posted with its whole thread", ref)
                 return str(existing.id)
@@ -213,8 +225,12 @@ class DiscordPublisher:
             thread = existing
             parts = [parts[i] for i in missing]
             nonces = [nonces[i] for i in missing]
+            indices = missing
         posted = await self._send(thread, parts, nonces)
         ids.extend(str(m.id) for m in posted)
+        items.extend(
+            (str(m.id), papers[i]) for i, m in zip(indices, posted, strict=False) if i < len(papers)
+        )
         return str(thread.id)  # equals root.id: a thread started on a message takes its id
 
     async def find_published(self, channel: str, idempotency_key: str) -> Sent | None:

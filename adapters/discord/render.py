@@ -11,6 +11,7 @@ from bot.domain.discussion import counts_text, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
+from bot.render.text import team_line
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -140,12 +141,17 @@ def score_text(item: DigestItem) -> str:
         bits.append(f"{score.posts:,} posts by {score.accounts:,} accounts")
     bits += [f"{score.reposts:,} reposts", f"{score.likes:,} likes"]
     lines = [" · ".join(bits)]
+    if item.team > 0:
+        lines.append(team_line(item))
     lines.extend(escape_discord(line) for line in explain(score).splitlines())
     return _fit("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
 def render_thread_messages(digest: Digest) -> list[Message]:
-    """The digest's thread: each paper's abstract and top posts, and how to ask for one in full."""
+    """The digest's thread: each paper's abstract and top posts, and how to ask for one in full.
+
+    One message per paper, in rank order, so a reaction on one names its paper (the team's
+    attention)."""
     intro = (
         "Abstracts of the papers above. Ask for one in full here: `/details 3`, "
         "or mention me with `3`."
@@ -153,7 +159,7 @@ def render_thread_messages(digest: Digest) -> list[Message]:
     embeds = [thread_item_embed(item) for item in digest.items]
     if not embeds:
         return [{"content": EMPTY_DIGEST}]
-    return pack(intro, embeds)
+    return [pack(intro if i == 0 else "", [embed])[0] for i, embed in enumerate(embeds)]
 
 
 def thread_item_embed(item: DigestItem) -> Embed:

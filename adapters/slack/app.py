@@ -135,9 +135,10 @@ class SlackBot:
     async def answer(
         self, client: AsyncWebClient, request: Request, reply: Reply, thread_ts: str | None
     ) -> None:
-        """Post a reply (in `thread_ts`, or top level) and remember a digest for `3` later."""
+        """Post a reply (in `thread_ts`, or top level) and remember a digest for `3` later (and
+        a paper card, for the team's reactions on it)."""
         ids = await self.post(client, request.channel, reply_messages(reply), thread_ts)
-        if reply.digest is not None and ids:
+        if (reply.digest is not None or reply.paper is not None) and ids:
             self.engine.record_reply(request, reply, ids, thread=thread_ts or ids[0])
 
     # -- listeners -----------------------------------------------------------------------------
@@ -214,6 +215,10 @@ class SlackBot:
             return
         if not thread or thread == event.get("ts"):
             return  # only replies inside a thread
+        if not self.engine.looks_like_command(text):
+            # talk in the thread of one of the bot's paper cards: the team's attention (counted
+            # once per member, never the text)
+            self.engine.team.reply(PLATFORM, channel, str(thread), user)
         if bot_user and f"<@{bot_user}" in text:
             return  # a mention: app_mention answers it
         if self.config.unfurl and _ARXIV_LINK.search(text):
@@ -262,7 +267,23 @@ class SlackBot:
         root = str(event.get("thread_ts") or message_ts)
         for _, reply in cards:
             assert reply.paper is not None
-            await self.post(client, channel, paper_card(reply.paper), root)
+            ids = await self.post(client, channel, paper_card(reply.paper), root)
+            self.engine.team.remember_card(PLATFORM, channel, ids, reply.paper.paper.arxiv_id)
+
+    async def on_reaction(self, event: dict[str, Any], context: dict[str, Any]) -> None:
+        """Any emoji on a digest item or a paper card: the team's attention, once per member."""
+        user = str(event.get("user") or "")
+        item = event.get("item") or {}
+        if not user or user == context.get("bot_user_id") or item.get("type") != "message":
+            return
+        self.engine.team.reaction(
+            PLATFORM,
+            str(item.get("channel") or ""),
+            str(item.get("ts") or ""),
+            user,
+            str(event.get("reaction") or ""),
+            added=event.get("type") == "reaction_added",
+        )
 
     async def _unfurl(
         self,
@@ -316,5 +337,7 @@ def build_app(
     app.event("app_mention")(bot.on_mention)
     app.event("message")(bot.on_message)
     app.event("link_shared")(bot.on_link_shared)
+    app.event("reaction_added")(bot.on_reaction)
+    app.event("reaction_removed")(bot.on_reaction)
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(_ack_only)
     return app

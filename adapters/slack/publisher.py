@@ -6,6 +6,7 @@ import asyncio
 import copy
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -121,6 +122,16 @@ def retry_after(headers: Any) -> float | None:
     return None
 
 
+def with_items(sent: Sent, digest: Digest, first: int) -> Sent:
+    """Which thread message is which item: after the digest's own `first` messages, one per
+    item in rank order (when the thread carries abstracts), so a reaction on one names its paper."""
+    if not any(i.paper.abstract.strip() or i.posts for i in digest.items):
+        return sent
+    ids = sent.message_ids[first:]
+    items = tuple((m, i.paper.arxiv_id) for m, i in zip(ids, digest.items, strict=False))
+    return replace(sent, items=items)
+
+
 def _method(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
@@ -200,6 +211,10 @@ class SlackPublisher:
     finishes_found_digests = True
 
     async def publish_digest(self, channel: str, digest: Digest, *, idempotency_key: str) -> Sent:
+        sent = await self._publish_digest(channel, digest, idempotency_key)
+        return with_items(sent, digest, len(digest_messages(digest)))
+
+    async def _publish_digest(self, channel: str, digest: Digest, idempotency_key: str) -> Sent:
         try:
             existing = await self._find(channel, idempotency_key)
         except (SlackApiError, *NETWORK_ERRORS) as exc:

@@ -11,7 +11,7 @@ from bot.domain.discussion import counts_text, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
-from bot.render.text import score_line
+from bot.render.text import score_line, team_line
 
 Block = dict[str, Any]
 
@@ -161,6 +161,8 @@ def score_summary(item: DigestItem) -> str:
     parts = [p for p in item.score.parts if p.score]
     if len(parts) > 1:
         line += " · " + ", ".join(f"{clean(p.source, 30)} {p.score:,.0f}" for p in parts)
+    if item.team > 0:
+        line += " · " + team_line(item)
     return line
 
 
@@ -262,6 +264,8 @@ def paper_blocks(item: DigestItem, *, rank: bool = False, posts: int = POSTS_SHO
         blocks.append(_section("*Authors:* " + escape_mrkdwn(author_line(paper.authors, shown=8))))
     score = [f"*{escape_mrkdwn(score_line(item).capitalize())}*"]
     score.extend("• " + escape_mrkdwn(line) for line in explain(item.score).splitlines())
+    if item.team > 0:
+        score.append(escape_mrkdwn(team_line(item)))
     blocks.append(_section("\n".join(score)))
     if paper.abstract.strip():
         blocks.extend(_text_sections(escape_mrkdwn(clean_block(paper.abstract))))

@@ -22,6 +22,7 @@ from bot.commands.matchers import (
     match_number,
     scan,
 )
+from bot.commands.team import Team, parse_team
 from bot.commands.tokens import Token
 from bot.commands.topics import text_filter, topic_matchers
 from bot.commands.types import (
@@ -361,6 +362,23 @@ _COMMANDS: tuple[CommandSpec, ...] = (
     ),
     ALERTS,
     UNALERT,
+    CommandSpec(
+        "team",
+        "team [N] [PERIOD]",
+        "The papers this channel's members reacted to (or replied about) most.",
+        ("team week", "team month", "team 10 today"),
+        parse_team,
+        (Team,),
+        "team",
+        details="Any emoji on a digest item or a paper card counts once per member, and so "
+        "does a reply in its thread. PERIOD: today, yesterday, week (default), month, last N "
+        "days or a date. Only a salted hash of who reacted is kept, never names or text.",
+        options=(
+            COUNT,
+            Option("period", "today, week (default), month or last N days", autocomplete="period"),
+        ),
+        with_n="team 10 month",
+    ),
     CommandSpec(
         "categories",
         "categories [ARCHIVE]",

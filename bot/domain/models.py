@@ -140,6 +140,7 @@ class DigestItem:
     posts: tuple[Post, ...] = ()
     measured_at: datetime | None = None  # when the counters were last refreshed
     discussions: tuple[Discussion, ...] = ()  # one per source, in SOURCE_ORDER (domain.discussion)
+    team: int = 0  # members of the channel it is shown in who reacted to it (or replied)
 
 
 @dataclass(frozen=True)

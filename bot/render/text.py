@@ -16,6 +16,11 @@ def score_line(item: DigestItem) -> str:
     return f"score {score.total:,.0f} ({', '.join(bits)})"
 
 
+def team_line(item: DigestItem) -> str:
+    """`3 of your team reacted` (members of the channel it is shown in); '' for none."""
+    return f"{item.team:,} of your team reacted" if item.team > 0 else ""
+
+
 def render_digest_text(digest: Digest) -> str:
     lines = [clean(digest.title, 300)]
     lines.extend(clean(n, 300) for n in digest.notes)
@@ -29,6 +34,8 @@ def render_digest_text(digest: Digest) -> str:
         if meta:
             lines.append("   " + " · ".join(meta))
         lines.append(f"   {score_line(item)} · {paper.abs_url}")
+        if item.team > 0:
+            lines.append(f"   {team_line(item)}")
     return "\n".join(lines)
 
 
@@ -50,6 +57,8 @@ def render_paper_text(item: DigestItem, *, abstract_limit: int = 1200, posts: in
     explanation = explain(item.score)
     if explanation:
         lines.extend("  " + line for line in explanation.splitlines())
+    if item.team > 0:
+        lines.append(team_line(item))
     if paper.abstract:
         lines.extend(["", clean_block(paper.abstract, abstract_limit)])
     shown = [p for p in item.posts if p.url][:posts]

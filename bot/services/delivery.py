@@ -189,6 +189,7 @@ class DeliveryService:
         outcome = replace(outcome, late=late, attempts=attempts)
         if isinstance(result, Sent):
             log_.mark_sent(delivery.id, result.message_ids, result.thread)
+            self.engine.team.remember(sub.platform, sub.channel, result.items)
             log.info("delivered %s to %s/%s", key, sub.platform, sub.channel)
             return replace(
                 outcome,

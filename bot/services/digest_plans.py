@@ -9,6 +9,7 @@ the listing (daily) or the span's last day (weekly, monthly): each is delivered 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,9 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-DigestCache = dict[tuple[date, str, int], Digest | NoListing]  # shared by one fan-out
+# Shared by one fan-out: one digest per (date, what, N) for every channel, or a channel's own when
+# its team's reactions reorder it (`[scoring] team_weight`).
+DigestCache = dict[tuple[date, str, int, tuple[str, str] | None], Digest | NoListing]
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,23 @@ def plan_run(
     return _plan_span(engine, sub, scheduled_for, digests, now)
 
 
+def _shared(
+    engine: Engine,
+    sub: Subscription,
+    day: date,
+    digests: DigestCache,
+    build: Callable[[tuple[str, str] | None], Digest | NoListing],
+) -> Digest | NoListing:
+    """The subscription's digest from the fan-out's cache, with its channel's team counts."""
+    team = (sub.platform, sub.channel)
+    own = team if engine.team.reorders(*team) else None
+    key = (day, sub.key_text, sub.n, own)
+    if key not in digests:
+        digests[key] = build(own)
+    found = digests[key]
+    return found if isinstance(found, NoListing) else engine.team.annotate(found, *team)
+
+
 def covered_span(sub: Subscription, scheduled_for: datetime) -> DateRange:
     """The calendar days a weekly (7) or monthly (30) run covers: up to the newest listing date
     arXiv can have announced by the run, whether or not that day had a listing (a holiday)."""
@@ -69,12 +89,15 @@ def _plan_span(
     now: datetime,
 ) -> Plan | Skip:
     span = covered_span(sub, scheduled_for)
-    cache_key = (span.end, sub.key_text, sub.n)
-    if cache_key not in digests:
-        digests[cache_key] = engine.digest_for_range(
-            span, sub.category_filters(), sub.n, sub.text_filter
-        )
-    found = digests[cache_key]
+    found = _shared(
+        engine,
+        sub,
+        span.end,
+        digests,
+        lambda own: engine.digest_for_range(
+            span, sub.category_filters(), sub.n, sub.text_filter, own
+        ),
+    )
     name = f"{sub.key_text or 'all'}:{sub.n}"
     if isinstance(found, NoListing) or not found.items:
         if sub.on_empty != "note":
@@ -105,16 +128,21 @@ def _plan_daily(
     )
     found: Digest | NoListing = NoListing(f"no new listing on {day}")
     if listing is not None:
-        cache_key = (listing, sub.key_text, sub.n)
-        if cache_key not in digests:
-            digests[cache_key] = engine.digest(
-                on=listing,
+        shown_on = listing
+        found = _shared(
+            engine,
+            sub,
+            listing,
+            digests,
+            lambda own: engine.digest(
+                on=shown_on,
                 filters=sub.category_filters(),
                 n=sub.n,
                 timezone=sub.timezone,
                 text=sub.text_filter,
-            )
-        found = digests[cache_key]
+                team=own,
+            ),
+        )
     name = f"{sub.key_text or 'all'}:{sub.n}"
     if isinstance(found, NoListing) or not found.items:
         if sub.on_empty != "note":

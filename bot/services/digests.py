@@ -18,12 +18,16 @@ from bot.store import Ranked, Store
 
 if TYPE_CHECKING:
     from bot.services.engine import EngineSettings
+    from bot.services.team import TeamAttention
+
+Channel = tuple[str, str]  # (platform, channel): whose team attention a digest shows
 
 
 class DigestQueries:
     store: Store
     settings: EngineSettings
     clock: Callable[[], datetime]
+    team: TeamAttention
 
     # -- digests ---------------------------------------------------------------------------
 
@@ -36,15 +40,19 @@ class DigestQueries:
         n: int = 5,
         timezone: str | None = None,
         text: TextFilter | None = None,
+        team: Channel | None = None,
     ) -> Digest | NoListing:
-        """The top papers of a period's listings, for a category (and topic/author) filter."""
+        """The top papers of a period's listings, for a category (and topic/author) filter.
+
+        With `team` (platform, channel) the items carry that channel's team counts, and with a
+        `team_weight` its team attention joins the ordering (this channel's digests only)."""
         if on is not None:
             period = g.Period(kind="date", on=on, label=on.isoformat())
         period = period or g.Period(kind="today")
         resolved = resolve_period(period, self.store, self._today(timezone))
         if isinstance(resolved, NoListing):
             return resolved
-        return self.digest_for_range(resolved, filters, n, text)
+        return self.digest_for_range(resolved, filters, n, text, team)
 
     def digest_for_range(
         self,
@@ -52,18 +60,23 @@ class DigestQueries:
         filters: Sequence[CategoryFilter],
         n: int,
         text: TextFilter | None = None,
+        team: Channel | None = None,
     ) -> Digest:
         n = max(1, min(n, 1000))
+        reorder = team is not None and self.team.reorders(*team)
         ranked = self.store.top(
             period.start,
             period.end,
             union_of(filters),
-            n,
+            self.team.pool(n) if reorder else n,
             self.settings.min_score,
             match=match_of(text),
         )
+        if reorder and team is not None:
+            ranked = self.team.rerank(ranked, *team, n)
         title = f"{self.settings.title} {period.label}" + filter_suffix(filters, text)
-        return self._build(title, ranked, filters, period.label, period.end, list(period.notes))
+        digest = self._build(title, ranked, filters, period.label, period.end, list(period.notes))
+        return self.team.annotate(digest, *team) if team is not None else digest
 
     def _build(
         self,

@@ -19,6 +19,8 @@ from bot.services.digests import DigestQueries, filter_suffix, match_of, union_o
 from bot.services.lookups import LookupBusy, LookupFailed, PaperFetch, PaperLookups
 from bot.services.periods import NoListing, resolve_period
 from bot.services.rate_limits import RateLimiter
+from bot.services.team import TeamAttention
+from bot.services.team_command import team_answer
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class EngineSettings:
     min_score: float = 1.0  # a paper needs this much attention to appear in a digest
     posts_per_item: int = 10
     command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
+    team_weight: float = 0.0  # [scoring] team_weight: a channel's own reactions in its ordering
 
 
 # Fetches papers by id from arXiv: network only, never the store, so it may run in a worker thread.
@@ -59,6 +62,7 @@ class Engine(DigestQueries):
         self.subscriptions = subscriptions
         self.alerts = alerts  # `alert`, `alerts`, `unalert` (bot/services/alerts.py)
         self.limiter = limiter  # None: no command rate limits (tests, benchmarks, the CLI)
+        self.team = TeamAttention(store, self.clock, self.settings.team_weight)
 
     # -- chat ------------------------------------------------------------------------------
 
@@ -208,6 +212,7 @@ class Engine(DigestQueries):
             n=command.n,
             timezone=request.timezone,
             text=command.text,
+            team=(request.platform, request.channel),
         )
         if isinstance(result, NoListing):
             return Reply(result.message, ok=False)
@@ -284,7 +289,7 @@ class Engine(DigestQueries):
         digest = self._build(title, ranked, command.filters, "search", end, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
-    def _paper(self, command: g.PaperLookup, _request: Request, fetch: bool) -> Reply:
+    def _paper(self, command: g.PaperLookup, request: Request, fetch: bool) -> Reply:
         arxiv_id = command.arxiv_id
         item = self.paper_item(arxiv_id)
         if fetch and self.lookups is not None and (item is None or not item.paper.title):
@@ -300,6 +305,7 @@ class Engine(DigestQueries):
                 f"`paper https://arxiv.org/abs/2104.00743`.",
                 ok=False,
             )
+        item = self.team.annotate_item(item, request.platform, request.channel)
         return Reply(render_paper_text(item), paper=item)
 
     def _details(self, command: g.Details, request: Request, _fetch: bool) -> Reply:
@@ -320,6 +326,7 @@ class Engine(DigestQueries):
         item = self.paper_item(ids[number - 1], rank=number)
         if item is None:
             return Reply(f"Item {number} is no longer in my store.", ok=False)
+        item = self.team.annotate_item(item, request.platform, request.channel)
         return Reply(render_paper_text(item), paper=item)
 
     # -- deliveries and ingest ---------------------------------------------------------------
@@ -327,7 +334,14 @@ class Engine(DigestQueries):
     def record_reply(
         self, request: Request, reply: Reply, message_ids: Sequence[str], thread: str
     ) -> None:
-        """Remember a digest sent as a reply, so `3` in its thread can be answered later."""
+        """Remember a digest sent as a reply, so `3` in its thread can be answered later, and a
+        paper card, so the team's reactions on it count."""
+        if reply.paper is not None:
+            paper_id = reply.paper.paper.arxiv_id
+            self.team.remember_card(
+                request.platform, request.channel, message_ids, paper_id, thread
+            )
+            return
         if reply.digest is None or not reply.digest.items:
             return
         key = f"reply:{thread}:{message_ids[0] if message_ids else ''}"
@@ -361,6 +375,7 @@ _HANDLERS: dict[str, Handler] = {
     "alerts": Engine._alerts,
     "categories": Engine._categories,
     "help": Engine._help,
+    "team": team_answer,
 }
 
 

@@ -438,3 +438,34 @@ def m013_feed(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS observations_bluesky_best "
         "ON observations (paper_id, (reposts + likes) DESC, id) WHERE source = 'bluesky'"
     )
+
+
+@migrations()
+def m014_team_reactions(db: Database) -> None:
+    """The team's own attention: which of the bot's messages is about one paper (a paper card, a
+    digest item in its thread), and the reactions and thread replies on them, one row per member
+    (a salted hash, never the platform's user id) and emoji (hashed too), never message text."""
+    db.executescript(
+        """
+        CREATE TABLE team_messages (
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            PRIMARY KEY (platform, channel, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX team_messages_by_id ON team_messages (platform, message_id);
+        CREATE TABLE team_reactions (
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            member TEXT NOT NULL,
+            what TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (platform, channel, message_id, member, what)
+        ) WITHOUT ROWID;
+        CREATE INDEX team_reactions_by_paper ON team_reactions (platform, channel, paper_id);
+        CREATE INDEX team_reactions_by_time ON team_reactions (platform, channel, at);
+        """
+    )

@@ -274,7 +274,7 @@ async def test_slash_top_is_answered_through_the_interaction_callback(harness: H
     assert_no_mentions(body)
     # the answer opens a thread of abstracts on the response message
     root = fake.interaction_messages[interaction["token"]]["id"]
-    await fake.wait_for(lambda: fake.posts(root))
+    await fake.wait_for(lambda: len(fake.posts(root)) == 5)  # one message per paper
     thread_text = "\n".join(all_text(c.body) for c in fake.posts(root))
     assert "Abstract of 2104.00002" in thread_text
     assert all(c.body["allowed_mentions"] == {"parse": []} for c in fake.posts(root))
@@ -426,7 +426,7 @@ async def test_a_mention_is_answered_with_a_digest_and_a_thread_of_abstracts(
     assert len(reply["embeds"]) == 5
     assert_within_limits(reply)
     root = fake.messages[harness.channel][-1]["id"]
-    await fake.wait_for(lambda: fake.posts(root))
+    await fake.wait_for(lambda: len(fake.posts(root)) == 5)  # one message per paper
     assert fake.calls_to("POST", rf"/channels/{harness.channel}/messages/{root}/threads")
 
     # `3` (with a mention: no message-content intent) in that thread answers item 3

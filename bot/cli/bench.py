@@ -10,10 +10,13 @@ import click
 @click.command()
 @click.option(
     "--scale",
-    type=click.Choice(["small", "arxiv"]),
+    type=click.Choice(["small", "medium", "arxiv"]),
     default="small",
     show_default=True,
-    help="small: a smoke run under a minute; arxiv: 3M papers, 30M observations (long).",
+    help=(
+        "small: a smoke run under a minute; medium: 300k papers, 3M observations; "
+        "arxiv: 3M papers, 30M observations (long)."
+    ),
 )
 @click.option(
     "--json",

@@ -45,7 +45,7 @@ def bench(scale: str, json_path: Path | None, data_dir: Path) -> None:
         result = run_bench(SCALES[scale], data_dir, lambda msg: err.print(f"[dim]{msg}[/dim]"))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
-    Console(width=200).print(result_table(result))
+    Console(width=120).print(result_table(result))
     if json_path is not None:
         write_json(result, json_path)
         click.echo(f"wrote {json_path}")

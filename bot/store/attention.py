@@ -311,14 +311,41 @@ class Attention(Weights):
             self._rescore_all(self.scoring)
 
     def _rescore_all(self, scoring: ScoringConfig) -> None:
+        """_refresh() of every paper, as one pass over observations (sorted once) instead of a
+        lookup per paper: the same totals, several times faster on a large database."""
+        conn = self.conn
         self._reweigh_all(scoring)
-        ids = [r[0] for r in self.conn.execute("SELECT DISTINCT paper_id FROM observations")]
-        self.conn.execute("DELETE FROM attention")
-        self.conn.execute(
+        conn.execute("DELETE FROM attention")
+        conn.execute(
+            f"INSERT INTO attention (paper_id, source, posts, accounts, reposts, likes, replies, "
+            f"quotes, score, measured_at) "
+            f"{counted_totals_sql(candidates_sql(scoring, '1'), scoring)}"
+        )
+        conn.execute(
             "UPDATE paper_scores SET score = 0, reposts = 0, likes = 0, posts = 0, accounts = 0"
         )
-        self.conn.execute("UPDATE paper_categories SET score = 0")
-        self._refresh(ids, scoring)
+        conn.execute(
+            f"""
+            UPDATE paper_scores SET score = coalesce(t.score, 0),
+                   reposts = coalesce(t.reposts, 0), likes = coalesce(t.likes, 0),
+                   posts = coalesce(t.posts, 0), accounts = coalesce(t.accounts, 0),
+                   measured_at = t.measured_at
+            FROM (SELECT o.paper_id, a.score, a.reposts, a.likes, a.posts, a.accounts,
+                         a.measured_at
+                  FROM (SELECT DISTINCT paper_id FROM observations) o
+                  LEFT JOIN (SELECT paper_id, sum(score * {source_weight_sql(scoring, "source")})
+                                        AS score,
+                                    sum(reposts) AS reposts, sum(likes) AS likes,
+                                    sum(posts) AS posts, sum(accounts) AS accounts,
+                                    max(measured_at) AS measured_at
+                             FROM attention GROUP BY paper_id) a ON a.paper_id = o.paper_id) t
+            WHERE paper_scores.paper_id = t.paper_id
+            """
+        )
+        conn.execute(
+            "UPDATE paper_categories SET score = coalesce((SELECT s.score FROM paper_scores s "
+            "WHERE s.paper_id = paper_categories.paper_id), 0)"
+        )
 
 
 UPSERT = """

@@ -332,3 +332,19 @@ def m009_jetstream(db: Database) -> None:
         CREATE INDEX jetstream_engagements_by_subject ON jetstream_engagements (subject);
         """
     )
+
+
+@migrations()
+def m010_observations_v2(db: Database) -> None:
+    """The group index (paper, source, account) carries the columns the counting rules read, so
+    the incremental aggregates and the "Discussed on" lines read it alone: no lookup into the
+    observations table per row (at 3M observations, a digest's discussions went from 22 ms to
+    about 1 ms)."""
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS observations_by_group;
+        CREATE INDEX observations_by_group
+            ON observations (paper_id, source, account, kind, is_repost, reposts, likes, replies,
+                             quotes, weight, observed_at);
+        """
+    )

@@ -73,13 +73,16 @@ class Weights:
             """,
             (scoring.feed_bots.max_links_per_day,),
         )
+        weight = f"""hp_post_weight(followers, {day_post_sql("observations")} AND (
+                    SELECT d.bot FROM hp_days d WHERE d.source = observations.source
+                    AND d.account = observations.account
+                    AND d.day = substr(observations.observed_at, 1, 10)))"""
         self.conn.execute(  # only the rows whose weight changes are written
             f"""
-            UPDATE observations SET weight = w.weight
-            FROM (SELECT o.id, hp_post_weight(o.followers, {day_post_sql("o")} AND d.bot)
-                             AS weight
-                  FROM hp_days d CROSS JOIN observations o ON {in_day_sql("o", "d")}) w
-            WHERE observations.id = w.id AND observations.weight <> w.weight
+            UPDATE observations SET weight = {weight}
+            WHERE id IN (SELECT o.id FROM hp_days d CROSS JOIN observations o
+                         ON {in_day_sql("o", "d")})
+              AND weight <> {weight}
             """
         )
 

@@ -45,7 +45,10 @@ def test_small_scale_reports_every_figure_with_its_baseline_and_ratio(tmp_path: 
         assert figure["value"] is not None and figure["value"] > 0, key
         assert figure["baseline"] is not None and figure["baseline"] > 0, key
         assert figure["ratio"] == pytest.approx(figure["value"] / figure["baseline"]), key
-    assert figures["query.top_today.p99"]["target"] == "<= 5 ms"
+    assert figures["query.top_today.p99"]["target"] == "<= 2 ms"
+    assert figures["query.trending.p99"]["target"] == "<= 5 ms"
+    assert figures["ingest.per_second"]["target"] == ">= 0.2x"
+    assert all(len(line) <= 120 for line in result.output.splitlines())
     assert data["info"]["query_failures"]["top_today"] == 0
     assert "cs.CV" in data["info"]["query_examples"]["top_today"]
     # The generated store is built once and reused by the next run.

@@ -133,9 +133,10 @@ class Attention(Weights):
     def _affected_groups(self, rows: Sequence[tuple[object, ...]], days: bool) -> None:
         """Fill temp.hp_groups with the groups the rows are in now and were in before."""
         conn = self.conn
-        totals = (
+        totals = (  # keyed: the check for emptied (paper, source)s probes hp_after, not scans it
             "(paper_id TEXT, source TEXT, posts INTEGER, accounts INTEGER, reposts INTEGER, "
-            "likes INTEGER, replies INTEGER, quotes INTEGER, score REAL, measured_at TEXT)"
+            "likes INTEGER, replies INTEGER, quotes INTEGER, score REAL, measured_at TEXT, "
+            "PRIMARY KEY (paper_id, source)) WITHOUT ROWID"
         )
         for statement in (
             "CREATE TEMP TABLE IF NOT EXISTS hp_groups (paper_id TEXT, source TEXT, gkey TEXT, "

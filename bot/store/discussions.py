@@ -12,21 +12,23 @@ from bot.store.attention import BATCH, _chunks
 # Per (paper, source): its posts, and the highest engagement, read from the covering group index
 # alone (no row of the table is read; a hot paper has thousands).
 GROUPS = """
-    SELECT paper_id, source, sum(kind = 'post'), max(reposts + likes + replies)
+    SELECT paper_id, source, sum(kind = 'post') AS posts, max(reposts + likes + replies) AS most
     FROM observations INDEXED BY observations_by_group
     WHERE paper_id IN ({marks}) AND kind IN ('post', 'embed', 'aggregate')
       AND account NOT IN (SELECT account FROM excluded_accounts)
     GROUP BY paper_id, source
 """
-# The first stored post with a link among those with that engagement: the table is read only for
-# them (the terms on the index's columns are tested first).
+# Then, for every (paper, source) at once, its posts with a link at that engagement, first stored
+# first (none: one row of NULLs): the table is read only for those rows.
 BEST_WITH_LINK = """
-    SELECT url, reposts, likes, replies
-    FROM observations INDEXED BY observations_by_group
-    WHERE paper_id = ? AND source = ? AND kind IN ('post', 'embed', 'aggregate')
-      AND reposts + likes + replies = ?
-      AND account NOT IN (SELECT account FROM excluded_accounts) AND url <> ''
-    ORDER BY id LIMIT 1
+    SELECT g.paper_id, g.source, g.posts, o.url, o.reposts, o.likes, o.replies
+    FROM ({groups}) g
+    LEFT JOIN observations o INDEXED BY observations_by_group
+      ON o.paper_id = g.paper_id AND o.source = g.source
+     AND o.kind IN ('post', 'embed', 'aggregate')
+     AND o.reposts + o.likes + o.replies = g.most
+     AND o.account NOT IN (SELECT account FROM excluded_accounts) AND o.url <> ''
+    ORDER BY g.paper_id, g.source, o.id
 """
 # Otherwise (the most engaged posts have no link): the rule itself, for that (paper, source).
 BEST_BY_RULE = """
@@ -50,12 +52,15 @@ class Discussions:
         found: dict[str, list[Discussion]] = {}
         for chunk in _chunks(list(ids), BATCH):
             marks = ",".join("?" * len(chunk))
-            groups = self.conn.execute(GROUPS.format(marks=marks), chunk).fetchall()
-            for paper_id, source, posts, most in groups:
-                best = self.conn.execute(BEST_WITH_LINK, (paper_id, source, most)).fetchone()
-                if best is None:
-                    best = self.conn.execute(BEST_BY_RULE, (paper_id, source)).fetchone()
-                url, reposts, likes, replies = best
+            query = BEST_WITH_LINK.format(groups=GROUPS.format(marks=marks))
+            seen: set[tuple[str, str]] = set()
+            for paper_id, source, posts, *row in self.conn.execute(query, chunk).fetchall():
+                if (paper_id, source) in seen:
+                    continue
+                seen.add((paper_id, source))
+                if row[0] is None:  # rare: its most engaged posts have no link
+                    row = list(self.conn.execute(BEST_BY_RULE, (paper_id, source)).fetchone())
+                url, reposts, likes, replies = row
                 if not url and source == "huggingface":
                     url = HF_PAGE.format(paper_id)
                 if not is_web_url(url):

@@ -68,12 +68,8 @@ def _migrate(path: Path) -> None:
     from bot.store.db import open_database
 
     open_database(str(path), read_only=False).close()
-    conn = sqlite3.connect(path)  # everything into the main file: only that file is moved
+    conn = sqlite3.connect(path)  # back to a rollback journal, as shipped: one file, no WAL
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")
     finally:
         conn.close()
-    wal = Path(f"{path}-wal")
-    if not wal.exists() or wal.stat().st_size == 0:
-        for side in (wal, Path(f"{path}-shm")):
-            side.unlink(missing_ok=True)

@@ -3,7 +3,6 @@ service, ingest jobs and adapters, once per process, and runs them (`run_bot`)."
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import logging
@@ -12,23 +11,26 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Config, default_database, load_config
 from bot.domain.errors import ConfigError
 from bot.domain.models import Paper
 from bot.ports import Adapter, Publisher
-from bot.scheduler import Scheduler
-from bot.services.alert_check import AlertChecker
 from bot.services.alerts import AlertService
-from bot.services.delivery import DeliveryService
 from bot.services.engine import Engine, EngineSettings
-from bot.services.ingest import Jobs, ingest_jobs
 from bot.services.lookups import PaperFetch
 from bot.services.rate_limits import RateLimiter, RateLimits
 from bot.services.subscriptions import SubscriptionService
 from bot.sources.attention.config import LISTENERS, listeners
 from bot.store import Store
+
+if TYPE_CHECKING:  # imported where used: `hotpapers ask` starts without asyncio or the scheduler
+    import asyncio
+
+    from bot.scheduler import Scheduler
+    from bot.services.alert_check import AlertChecker
+    from bot.services.ingest import Jobs
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,8 @@ class Running:
     def __init__(
         self, app: App, stdin: TextIO, *, interactive: bool, schedule: bool = True
     ) -> None:
+        import asyncio
+
         self.app = app
         self.schedule = schedule  # False (`hotpapers serve`): adapters only, no jobs
         self.stdin = stdin
@@ -148,6 +152,8 @@ class Running:
         """Serve until a signal, a fatal error, or (console alone) the end of input.
 
         Returns the exit status: 0, or 128 + the signal's number."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         for signum in EXIT_ON_SIGNAL:
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -219,6 +225,11 @@ class Running:
     def _scheduler(self) -> Scheduler:
         """Config subscriptions synced first, then the scheduler started with its catch-up, and
         only then chat changes wired to it (a sync before start must not pre-empt the catch-up)."""
+        from bot.scheduler import Scheduler
+        from bot.services.alert_check import AlertChecker
+        from bot.services.delivery import DeliveryService
+        from bot.services.ingest import ingest_jobs
+
         app = self.app
         app.subscriptions.sync_config_subscriptions(
             app.config.subscriptions, where=str(app.config.path or "config")
@@ -248,6 +259,8 @@ class Running:
         """Run an adapter; restart it with backoff when it fails for a reason worth retrying.
 
         ConfigError (a refused token, a missing secret) is final and stops the run."""
+        import asyncio
+
         failures = 0
         while True:
             log.info("adapter %s: starting", adapter.name)
@@ -273,6 +286,8 @@ class Running:
     async def _stop(self, scheduler: Scheduler | None, tasks: set[asyncio.Task[None]]) -> None:
         """Stop taking commands and new jobs, let in-flight deliveries finish (their intent
         records cover a cut one), then stop every adapter."""
+        import asyncio
+
         running: list[asyncio.Task[Any]] = []
         if scheduler is not None:
             scheduler.shutdown()
@@ -302,6 +317,8 @@ def then_check(jobs: Jobs, alerts: AlertChecker) -> Jobs:
 async def run_listener(app: App, name: str, seconds: float) -> str:
     """One source listener alone for `seconds` (`hotpapers ingest bluesky --for 10m`); what it
     read is stored when it stops. Returns its one-line summary."""
+    import asyncio
+
     adapter = await Running(app, io.StringIO(), interactive=False)._load(name)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(adapter.run(), timeout=seconds)

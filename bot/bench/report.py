@@ -24,28 +24,37 @@ def _number(value: float | None, unit: str = "") -> str:
 
 
 def result_table(result: BenchResult) -> Table:
+    """The figures with short labels (fits 120 columns); notes and details are footnotes."""
     table = Table(
         title=f"hotpapers bench --scale {result.scale} "
         f"({result.info.get('papers', 0):,} papers, "
-        f"{result.info.get('observations', 0):,} observations)"
+        f"{result.info.get('observations', 0):,} observations)",
+        caption_justify="left",
     )
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("baseline is")
-    table.add_column("ratio", justify="right")
-    table.add_column("target")
+    table.add_column("figure", max_width=34)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("baseline", justify="right", no_wrap=True)
+    table.add_column("baseline is", max_width=16)
+    table.add_column("ratio", justify="right", no_wrap=True)
+    table.add_column("target", max_width=22)
+    notes: list[str] = []
     for f in result.figures:
         ratio = f.ratio
         mark = "" if f.met is None else (" ✓" if f.met else " ✗")
+        label = f.label
+        if f.note:
+            notes.append(f.note)
+            label += f" [{len(notes)}]"
         table.add_row(
-            f.label + (f" [{f.note}]" if f.note else ""),
+            label,
             _number(f.value, f.unit),
             _number(f.baseline, f.unit),
             f.baseline_label,
             "—" if ratio is None else f"{ratio:,.3g}x",
             (f.target + mark).strip(),
         )
+    if notes:
+        table.caption = "\n".join(f"[{i}] {note}" for i, note in enumerate(notes, 1))
     return table
 
 

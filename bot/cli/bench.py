@@ -10,10 +10,13 @@ import click
 @click.command()
 @click.option(
     "--scale",
-    type=click.Choice(["small", "arxiv"]),
+    type=click.Choice(["small", "medium", "arxiv"]),
     default="small",
     show_default=True,
-    help="small: a smoke run under a minute; arxiv: 3M papers, 30M observations (long).",
+    help=(
+        "small: a smoke run under a minute; medium: 300k papers, 3M observations; "
+        "arxiv: 3M papers, 30M observations (long)."
+    ),
 )
 @click.option(
     "--json",
@@ -42,7 +45,7 @@ def bench(scale: str, json_path: Path | None, data_dir: Path) -> None:
         result = run_bench(SCALES[scale], data_dir, lambda msg: err.print(f"[dim]{msg}[/dim]"))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
-    Console(width=200).print(result_table(result))
+    Console(width=120).print(result_table(result))
     if json_path is not None:
         write_json(result, json_path)
         click.echo(f"wrote {json_path}")

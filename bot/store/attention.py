@@ -15,12 +15,10 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from bot.domain.models import Observation, Paper
-from bot.domain.scoring import ScoringConfig, post_weight
-from bot.store.codec import time_text
+from bot.domain.scoring import ScoringConfig
 from bot.store.counting import (
     CANDIDATE_COLUMNS,
     candidates_sql,
@@ -28,6 +26,7 @@ from bot.store.counting import (
     in_day_sql,
     source_weight_sql,
 )
+from bot.store.upsert import UPSERT, upsert_row
 from bot.store.weights import Weights
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ class Attention(Weights):
         with self.transaction():
             scoring = self.scoring
             self._register_weight(scoring)
-            rows = [_row(o, scoring) for o in batch]
+            rows = [upsert_row(o, scoring) for o in batch]
             ids = sorted({o.arxiv_id for o in batch})
             missing = set(ids) - self.known_ids(ids)
             if missing:
@@ -133,9 +132,10 @@ class Attention(Weights):
     def _affected_groups(self, rows: Sequence[tuple[object, ...]], days: bool) -> None:
         """Fill temp.hp_groups with the groups the rows are in now and were in before."""
         conn = self.conn
-        totals = (
+        totals = (  # keyed: the check for emptied (paper, source)s probes hp_after, not scans it
             "(paper_id TEXT, source TEXT, posts INTEGER, accounts INTEGER, reposts INTEGER, "
-            "likes INTEGER, replies INTEGER, quotes INTEGER, score REAL, measured_at TEXT)"
+            "likes INTEGER, replies INTEGER, quotes INTEGER, score REAL, measured_at TEXT, "
+            "PRIMARY KEY (paper_id, source)) WITHOUT ROWID"
         )
         for statement in (
             "CREATE TEMP TABLE IF NOT EXISTS hp_groups (paper_id TEXT, source TEXT, gkey TEXT, "
@@ -311,66 +311,41 @@ class Attention(Weights):
             self._rescore_all(self.scoring)
 
     def _rescore_all(self, scoring: ScoringConfig) -> None:
+        """_refresh() of every paper, as one pass over observations (sorted once) instead of a
+        lookup per paper: the same totals, several times faster on a large database."""
+        conn = self.conn
         self._reweigh_all(scoring)
-        ids = [r[0] for r in self.conn.execute("SELECT DISTINCT paper_id FROM observations")]
-        self.conn.execute("DELETE FROM attention")
-        self.conn.execute(
+        conn.execute("DELETE FROM attention")
+        conn.execute(
+            f"INSERT INTO attention (paper_id, source, posts, accounts, reposts, likes, replies, "
+            f"quotes, score, measured_at) "
+            f"{counted_totals_sql(candidates_sql(scoring, '1'), scoring)}"
+        )
+        conn.execute(
             "UPDATE paper_scores SET score = 0, reposts = 0, likes = 0, posts = 0, accounts = 0"
         )
-        self.conn.execute("UPDATE paper_categories SET score = 0")
-        self._refresh(ids, scoring)
-
-
-UPSERT = """
-    INSERT INTO observations (source, key, paper_id, kind, observed_at, account,
-        reposts, likes, replies, quotes, followers, is_repost, weight,
-        url, author_name, author_handle, text, lang, html)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT(source, key) DO UPDATE SET
-        paper_id = excluded.paper_id, kind = excluded.kind,
-        observed_at = coalesce(excluded.observed_at, observed_at),
-        account = excluded.account, reposts = excluded.reposts,
-        likes = excluded.likes, replies = excluded.replies, quotes = excluded.quotes,
-        followers = coalesce(excluded.followers, followers),
-        is_repost = excluded.is_repost,
-        weight = hp_post_weight(coalesce(excluded.followers, followers), 0),
-        url = excluded.url, author_name = excluded.author_name,
-        author_handle = excluded.author_handle, text = excluded.text,
-        lang = excluded.lang, html = excluded.html
-"""
-
-
-def _row(o: Observation, scoring: ScoringConfig) -> tuple[object, ...]:
-    """An observation as UPSERT's parameters; its weight before the feed-bot rule."""
-    post = o.post
-    return (
-        o.source,
-        o.key,
-        o.arxiv_id,
-        o.kind,
-        _utc_text(o.observed_at),
-        o.account.lower().lstrip("@"),
-        max(o.reposts, 0),
-        max(o.likes, 0),
-        max(o.replies, 0),
-        max(o.quotes, 0),
-        o.followers,
-        int(o.is_repost),
-        post_weight(o.followers, scoring),
-        post.url if post else "",
-        post.author_name if post else "",
-        post.author_handle if post else "",
-        post.text if post else "",
-        post.lang if post else "",
-        post.html if post else "",
-    )
-
-
-def _utc_text(value: datetime | date | None) -> str | None:
-    """time_text() with a fast path for the common case: an aware UTC datetime."""
-    if isinstance(value, datetime) and value.tzinfo is UTC:
-        return value.isoformat(timespec="seconds")[:19]
-    return time_text(value)
+        conn.execute(
+            f"""
+            UPDATE paper_scores SET score = coalesce(t.score, 0),
+                   reposts = coalesce(t.reposts, 0), likes = coalesce(t.likes, 0),
+                   posts = coalesce(t.posts, 0), accounts = coalesce(t.accounts, 0),
+                   measured_at = t.measured_at
+            FROM (SELECT o.paper_id, a.score, a.reposts, a.likes, a.posts, a.accounts,
+                         a.measured_at
+                  FROM (SELECT DISTINCT paper_id FROM observations) o
+                  LEFT JOIN (SELECT paper_id, sum(score * {source_weight_sql(scoring, "source")})
+                                        AS score,
+                                    sum(reposts) AS reposts, sum(likes) AS likes,
+                                    sum(posts) AS posts, sum(accounts) AS accounts,
+                                    max(measured_at) AS measured_at
+                             FROM attention GROUP BY paper_id) a ON a.paper_id = o.paper_id) t
+            WHERE paper_scores.paper_id = t.paper_id
+            """
+        )
+        conn.execute(
+            "UPDATE paper_categories SET score = coalesce((SELECT s.score FROM paper_scores s "
+            "WHERE s.paper_id = paper_categories.paper_id), 0)"
+        )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import sqlite3
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -54,7 +55,21 @@ def _unpack(packed: Path, cache: Path, target: Path) -> None:
             dst.flush()
             os.fsync(dst.fileno())
         os.chmod(partial, 0o644)  # mkstemp makes it private; a cache file is readable
+        _migrate(Path(partial))
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
+
+
+def _migrate(path: Path) -> None:
+    """Bring the unpacked copy to this version's schema, so that read-only commands (`ask`) can
+    open it even when the bundled file predates a migration."""
+    from bot.store.db import open_database
+
+    open_database(str(path), read_only=False).close()
+    conn = sqlite3.connect(path)  # back to a rollback journal, as shipped: one file, no WAL
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        conn.close()

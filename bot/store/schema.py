@@ -469,3 +469,19 @@ def m014_team_reactions(db: Database) -> None:
         CREATE INDEX team_reactions_by_time ON team_reactions (platform, channel, at);
         """
     )
+
+
+@migrations()
+def m015_observations_v2(db: Database) -> None:
+    """The group index (paper, source, account) carries the columns the counting rules read, so
+    the incremental aggregates and the "Discussed on" lines read it alone: no lookup into the
+    observations table per row (at 3M observations, a digest's discussions went from 22 ms to
+    about 1 ms)."""
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS observations_by_group;
+        CREATE INDEX observations_by_group
+            ON observations (paper_id, source, account, kind, is_repost, reposts, likes, replies,
+                             quotes, weight, observed_at);
+        """
+    )

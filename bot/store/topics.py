@@ -5,18 +5,22 @@ Two plans, chosen by how many papers match in the full-text index (counted up to
 FEW_MATCHES + 1), as search.py chooses:
 - few matches: the matching rowids, each paper's score through paper_scores_by_rowid, the
   period and categories checked per match, the best `limit` kept by SQLite's top-k sorter;
+- more, up to sqrt(SET_FACTOR x limit x papers): the cheaper (by the costs below) of the walk
+  and the set: SQLite lists the matching rowids once and keeps the period's papers in it;
 - many: the period's papers walked best score first, each tested with one full-text probe,
   until `limit` of them match (a common word matches within the first few papers).
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
 from bot.store.categories import category_keys
 
 FEW_MATCHES = 3_000  # as search.py's SEARCH_RANK_ALL
 WALK = 200_000  # at most this many papers walked (and probed) for one answer, as search's
+SET_FACTOR = 200  # a probe costs about 200 times what one match costs in the set (search.py)
 
 _PROBE = "SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? AND rowid = ?"
 
@@ -60,6 +64,15 @@ def top_matching(
             [match, lo, hi, min_score, *cat_params, limit],
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
+    if _set_is_cheaper(conn, match, lo, hi, min_score, limit):
+        rows = conn.execute(
+            f"SELECT s.paper_id, s.score FROM paper_scores s "
+            f"WHERE s.listing_date BETWEEN ? AND ? AND s.score >= ? "
+            f"AND s.paper_rowid IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?) "
+            f"{cat_clause} ORDER BY s.score DESC, s.paper_id LIMIT ?",
+            [lo, hi, min_score, match, *cat_params, limit],
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
     found: list[tuple[str, float]] = []
     walk = conn.execute(
         f"SELECT s.paper_id, s.score, s.paper_rowid FROM paper_scores s "
@@ -78,6 +91,27 @@ def top_matching(
     finally:
         walk.close()
     return found
+
+
+def _set_is_cheaper(
+    conn: sqlite3.Connection, match: str, lo: str, hi: str, min_score: float, limit: int
+) -> bool:
+    """The walk probes about min(period, limit x papers / matches) papers; the set costs one
+    unit a match (a probe: SET_FACTOR units). Matches are counted only as far as that decides."""
+    (papers,) = conn.execute("SELECT max(rowid) FROM papers").fetchone()
+    cap = math.isqrt(SET_FACTOR * limit * (papers or 0))
+    (matches,) = conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
+        (match, cap + 1),
+    ).fetchone()
+    if matches > cap:
+        return False
+    (period,) = conn.execute(
+        "SELECT count(*) FROM paper_scores WHERE listing_date BETWEEN ? AND ? AND score >= ?",
+        (lo, hi, min_score),
+    ).fetchone()
+    probes = min(period, limit * (papers or 0) / max(matches, 1))
+    return bool(matches < probes * SET_FACTOR)
 
 
 def matching_clause(conn: sqlite3.Connection, match: str, paper: str) -> tuple[str, list[object]]:

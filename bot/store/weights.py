@@ -73,15 +73,16 @@ class Weights:
             """,
             (scoring.feed_bots.max_links_per_day,),
         )
-        self.conn.execute(
-            f"""
-            UPDATE observations SET weight = hp_post_weight(followers,
-                {day_post_sql("observations")} AND (
+        weight = f"""hp_post_weight(followers, {day_post_sql("observations")} AND (
                     SELECT d.bot FROM hp_days d WHERE d.source = observations.source
                     AND d.account = observations.account
-                    AND d.day = substr(observations.observed_at, 1, 10)))
+                    AND d.day = substr(observations.observed_at, 1, 10)))"""
+        self.conn.execute(  # only the rows whose weight changes are written
+            f"""
+            UPDATE observations SET weight = {weight}
             WHERE id IN (SELECT o.id FROM hp_days d CROSS JOIN observations o
                          ON {in_day_sql("o", "d")})
+              AND weight <> {weight}
             """
         )
 

@@ -49,7 +49,10 @@ def test_small_scale_reports_every_figure_with_its_baseline_and_ratio(tmp_path: 
         assert figure["value"] is not None and figure["value"] > 0, key
         assert figure["baseline"] is not None and figure["baseline"] > 0, key
         assert figure["ratio"] == pytest.approx(figure["value"] / figure["baseline"]), key
-    assert figures["query.top_today.p99"]["target"] == "<= 5 ms"
+    assert figures["query.top_today.p99"]["target"] == "<= 2 ms"
+    assert figures["query.trending.p99"]["target"] == "<= 5 ms"
+    assert figures["ingest.per_second"]["target"] == ">= 0.2x"
+    assert all(len(line) <= 120 for line in result.output.splitlines())
     assert data["info"]["query_failures"]["top_today"] == 0
     assert "cs.CV" in data["info"]["query_examples"]["top_today"]
     # The generated store is built once and reused by the next run.
@@ -132,3 +135,73 @@ def test_incremental_ingest_equals_a_full_rescore(scoring: ScoringConfig) -> Non
         store.rescore_all()
         assert incremental == _snapshot(store), seed
         store.close()
+
+
+def test_the_table_fits_120_columns_and_the_json_keeps_every_figure(tmp_path: Path) -> None:
+    """Worst-case figures (arXiv-scale values, a failure note): every row on one line."""
+    from rich.console import Console
+
+    from bot.bench.report import result_table, write_json
+    from bot.bench.runner import QUERY_LABELS, BenchResult, Figure
+
+    figures = [
+        Figure(
+            "ingest.per_second",
+            "ingest (upsert_observations)",
+            11_478.0,
+            "obs/s",
+            382_288.0,
+            "executemany",
+            ">= 0.2x",
+            False,
+            detail="100,000 observations",
+        ),
+        *(
+            Figure(
+                f"query.{k}.p{q}",
+                f"{label} p{q}",
+                19_052.5,
+                "ms",
+                19_077.4,
+                "naive GROUP BY",
+                "<= 25 ms",
+                True,
+                detail="1,000 queries",
+            )
+            for k, label in QUERY_LABELS.items()
+            for q in (50, 99)
+        ),
+        Figure(
+            "cold_start.ask",
+            "cold start: hotpapers ask",
+            170.2,
+            "ms",
+            33.6,
+            "python -c pass",
+            "<= +120 ms (154)",
+            False,
+            "failed: sqlite3.OperationalError: no such table: papers " * 3,
+        ),
+        Figure(
+            "fanout.elapsed",
+            "fan-out to 1000 channels",
+            5.94,
+            "s",
+            4.9,
+            "rate-limit min",
+            detail="one digest to 1000 channels: 1000 delivered, 0 duplicates",
+        ),
+    ]
+    result = BenchResult("arxiv", figures, {"papers": 3_000_000, "observations": 30_000_000})
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(result_table(result))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 120
+    for figure in figures:
+        assert any(line.startswith("│ " + figure.label) for line in lines), figure.label
+    assert any("[1] failed: sqlite3.OperationalError" in line for line in lines)
+    out = tmp_path / "bench.json"
+    write_json(result, out)
+    data = json.loads(out.read_text())
+    assert [f["key"] for f in data["figures"]] == [f.key for f in figures]
+    assert data["figures"][0]["detail"] == "100,000 observations"

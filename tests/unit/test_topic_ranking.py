@@ -69,10 +69,14 @@ def ids(engine: Engine, text: str) -> list[str]:
     return [i.paper.arxiv_id for i in reply.digest.items]
 
 
-@pytest.fixture(params=["few matches", "many matches"])
+@pytest.fixture(params=["few matches", "a set of matches", "many matches"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "many matches":  # every topic counts as common: the probing walk
+    if request.param != "few matches":
         monkeypatch.setattr(store_topics, "FEW_MATCHES", 0)
+    if request.param == "a set of matches":  # the matching rowids listed once, the period kept
+        monkeypatch.setattr(store_topics, "SET_FACTOR", 10**9)
+    if request.param == "many matches":  # every topic counts as common: the probing walk
+        monkeypatch.setattr(store_topics, "SET_FACTOR", 0)
     return str(request.param)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.commands.registry import REGISTRY, CommandSpec, Option
+from bot.commands.registry import REGISTRY
+from bot.commands.spec import CommandSpec, Option
 from bot.domain.taxonomy import archives, categories_in
 
 PERIODS = ("today", "yesterday", "this week", "month", "last 3 days")

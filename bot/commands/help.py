@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.commands.registry import BY_NAME, COMMAND_WORDS, REGISTRY, CommandSpec
+from bot.commands.registry import BY_NAME, COMMAND_WORDS, REGISTRY
+from bot.commands.spec import CommandSpec
 from bot.domain.taxonomy import archives, categories_in
 
 CommandHelp = CommandSpec  # the name help's callers knew

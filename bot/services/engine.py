@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,12 +13,13 @@ from bot.commands import grammar as g
 from bot.commands.help import categories_text, help_text
 from bot.commands.registry import New, spec_for
 from bot.domain.errors import StorageError
-from bot.domain.models import Digest, Observation, Paper, Reply, Request
+from bot.domain.models import Observation, Paper, Reply, Request
 from bot.render.text import render_digest_text, render_paper_text
 from bot.services.digests import DigestQueries, filter_suffix, match_of, union_of
 from bot.services.lookups import LookupBusy, LookupFailed, PaperFetch, PaperLookups
 from bot.services.periods import NoListing, resolve_period
 from bot.services.rate_limits import RateLimiter
+from bot.services.replies import lookup_failed, went_wrong, with_notes
 from bot.services.team import TeamAttention
 from bot.services.team_command import team_answer
 from bot.store import Store
@@ -100,7 +101,7 @@ class Engine(DigestQueries):
                 )
             except LookupFailed as exc:
                 if self.needs_metadata(command.arxiv_id):
-                    return _lookup_failed(command.arxiv_id, str(exc))
+                    return lookup_failed(command.arxiv_id, str(exc))
         return self._answer(command, request, fetch=False)
 
     # -- what adapters ask before they hand a message over -----------------------------------
@@ -158,7 +159,7 @@ class Engine(DigestQueries):
         except sqlite3.OperationalError as exc:
             if "interrupted" not in str(exc):
                 log.exception("command failed: %r", request.text[:200])
-                return _went_wrong()
+                return went_wrong()
             log.warning(
                 "command cut off after %ss: %r", self.settings.command_seconds, request.text[:200]
             )
@@ -176,7 +177,7 @@ class Engine(DigestQueries):
             )
         except Exception:
             log.exception("command failed: %r", request.text[:200])
-            return _went_wrong()
+            return went_wrong()
 
     def _dispatch(self, command: g.Command, request: Request, *, fetch: bool = True) -> Reply:
         if isinstance(command, g.Invalid):
@@ -222,7 +223,7 @@ class Engine(DigestQueries):
                 f"Nothing {command.text.label} with attention in {command.period.label}; "
                 f"try a longer period or fewer words, e.g. `top 10 month about diffusion`."
             )
-        digest = _with_notes(result, notes)
+        digest = with_notes(result, notes)
         return Reply(render_digest_text(digest), digest=digest)
 
     def _trending(self, command: g.Trending, request: Request, _fetch: bool) -> Reply:
@@ -297,7 +298,7 @@ class Engine(DigestQueries):
                 self.store.upsert_papers(self.lookups.lookup([arxiv_id]))
             except LookupFailed as exc:
                 if item is None:
-                    return _lookup_failed(arxiv_id, str(exc))
+                    return lookup_failed(arxiv_id, str(exc))
             item = self.paper_item(arxiv_id)
         if item is None:
             return Reply(
@@ -382,25 +383,3 @@ _HANDLERS: dict[str, Handler] = {
 def _submitted(paper: Paper | None) -> tuple[datetime, str]:
     floor = datetime.min.replace(tzinfo=UTC)
     return (paper.submitted or floor, paper.arxiv_id) if paper else (floor, "")
-
-
-def _went_wrong() -> Reply:
-    return Reply(
-        "Sorry, something went wrong on my side while answering that. "
-        "Try again, or `help` for examples.",
-        ok=False,
-    )
-
-
-def _with_notes(digest: Digest, notes: Sequence[str]) -> Digest:
-    if not notes:
-        return digest
-    return replace(digest, notes=digest.notes + tuple(notes))
-
-
-def _lookup_failed(arxiv_id: str, why: str) -> Reply:
-    return Reply(
-        f"I couldn't look arXiv:{arxiv_id} up just now ({why}). Try again in a minute, "
-        f"e.g. `paper {arxiv_id}`.",
-        ok=False,
-    )

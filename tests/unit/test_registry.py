@@ -8,7 +8,8 @@ import pytest
 
 from bot.commands.grammar import Invalid, parse_command
 from bot.commands.help import chat_table, help_text
-from bot.commands.registry import REGISTRY, CommandSpec
+from bot.commands.registry import REGISTRY
+from bot.commands.spec import CommandSpec
 from bot.domain.models import Request
 from bot.services.engine import Engine, EngineSettings
 from bot.store import Store

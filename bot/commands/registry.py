@@ -219,21 +219,19 @@ _COMMANDS: tuple[CommandSpec, ...] = (
         "Post a digest to this channel every listing day, or weekly, or monthly.",
         (
             "subscribe cs.CV cs.LG top 5 at 09:00 Europe/Berlin",
-            "subscribe cs.CV",
-            "subscribe math at 9am UTC mon,wed,fri",
             'subscribe cs.CV about "3d reconstruction" top 5 at 09:00 Europe/Berlin',
-            'subscribe by "Yann LeCun"',
             "subscribe weekly mon 09:00 top 10 cs.LG",
-            "subscribe monthly 09:00 top 10 cs.LG",
         ),
         p.parse_subscribe,
         (Subscribe,),
         "subscriptions",
         details="Defaults: all categories, top 5, at 09:00, listing days. "
-        "DAYS: weekdays, daily or day names like mon,wed,fri. "
-        "about TOPIC and by AUTHOR filter it like `top` does; the title says so. "
+        "DAYS: weekdays, daily or day names like mon,wed,fri (`subscribe math at 9am UTC "
+        "mon,wed,fri`). about TOPIC and by AUTHOR filter it like `top` does "
+        '(`subscribe by "Yann LeCun"`); the title says so. '
         "weekly DAY posts the top of the last 7 days on that day; monthly posts the top of "
-        "the last 30 days on the first listing day (Mon-Fri) of each month. "
+        "the last 30 days on the first listing day (Mon-Fri) of each month "
+        "(`subscribe monthly 09:00 top 10 cs.LG`). "
         "A channel can have several: one per categories, topic, author and cadence.",
         options=(
             Option(

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 from bot.domain.discussion import counts_text, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
+from bot.domain.pages import see_all
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
 from bot.render.text import score_line
@@ -186,6 +187,8 @@ def _fallback_digest(digest: Digest) -> str:
         lines.append(f"{item.rank}. {title} ({item.score.total:,.0f})")
     if not digest.items:
         lines.append("No papers with attention in this period yet.")
+    if digest.page is not None:
+        lines.append(f"{see_all(digest.page.papers)}: {digest.page.url}")
     return _fit("\n".join(lines), MAX_FALLBACK, block=True)
 
 
@@ -214,7 +217,10 @@ def digest_messages(digest: Digest, *, thread_hint: bool = True) -> list[SlackMe
     units = [_item_blocks(item) for item in digest.items]
     if not units:
         units.append([_section("No papers with attention in this period yet.")])
-    elif thread_hint:
+    if digest.page is not None:  # the digest's page on the site ([adapters.web] public_url)
+        label = escape_mrkdwn(see_all(digest.page.papers))
+        units.append([_context(_link(digest.page.url, label))])
+    if digest.items and thread_hint:
         units.append(
             [_context("Reply with a number in this thread (e.g. `1`) for the abstract and posts.")]
         )

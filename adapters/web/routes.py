@@ -19,6 +19,7 @@ from adapters.web.style import CSS
 from bot.commands.types import Period
 from bot.domain.ids import canonical_id
 from bot.domain.models import Digest
+from bot.domain.pages import MAX_TOP, PAGE_TOP
 from bot.domain.taxonomy import CategoryFilter, resolve_filter, suggest
 from bot.render.jsonfmt import digest_to_dict
 from bot.services.engine import Engine
@@ -26,8 +27,7 @@ from bot.services.periods import NoListing
 
 T = TypeVar("T")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DEFAULT_TOP = 10
-MAX_TOP = 100
+DEFAULT_TOP = PAGE_TOP
 FEED_DAYS = 20
 MAX_QUERY = 200
 

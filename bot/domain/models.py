@@ -143,6 +143,14 @@ class DigestItem:
 
 
 @dataclass(frozen=True)
+class PageLink:
+    """The web page of a digest: its address and how many papers it lists ("see all 37")."""
+
+    url: str
+    papers: int
+
+
+@dataclass(frozen=True)
 class Digest:
     """Ranked items for one period and filter, ready for any renderer."""
 
@@ -153,6 +161,7 @@ class Digest:
     period: str = ""  # "2021-04-05", "2021-03-30..2021-04-05", "trending 24h"
     notes: tuple[str, ...] = ()  # "No listing today; showing 2021-04-30." and the like
     generated_at: datetime | None = None
+    page: PageLink | None = None  # set when `[adapters.web] public_url` is: the digest's page
 
 
 @dataclass(frozen=True)

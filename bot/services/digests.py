@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands import grammar as g
-from bot.domain.models import Digest, DigestItem, Paper, TimelinePoint
+from bot.domain.models import Digest, DigestItem, PageLink, Paper, TimelinePoint
+from bot.domain.pages import MAX_TOP, digest_path, listing_url, period_page
 from bot.domain.taxonomy import CategoryFilter
 from bot.domain.topics import TextFilter, fts_match
 from bot.services.periods import DateRange, NoListing, resolve_period
@@ -44,7 +46,11 @@ class DigestQueries:
         resolved = resolve_period(period, self.store, self._today(timezone))
         if isinstance(resolved, NoListing):
             return resolved
-        return self.digest_for_range(resolved, filters, n, text)
+        page = None
+        if self.settings.public_url and not text and len(filters) <= 1:
+            day = period_page(period.kind, period.days, resolved.end)
+            page = digest_path(filters[0].label if filters else None, day) if day else None
+        return self.digest_for_range(resolved, filters, n, text, page=page)
 
     def digest_for_range(
         self,
@@ -52,18 +58,29 @@ class DigestQueries:
         filters: Sequence[CategoryFilter],
         n: int,
         text: TextFilter | None = None,
+        *,
+        page: str | None = None,
     ) -> Digest:
+        """The top `n`; with `page` (the site's path of this digest, `/2021-04-05`) and a
+        public_url, also the link to that page and how many papers it lists (up to MAX_TOP)."""
         n = max(1, min(n, 1000))
         ranked = self.store.top(
             period.start,
             period.end,
             union_of(filters),
-            n,
+            max(n, MAX_TOP) if page else n,
             self.settings.min_score,
             match=match_of(text),
         )
+        link = None
+        listed = min(len(ranked), MAX_TOP)
+        if page and self.settings.public_url and listed:  # an empty page is not worth a link
+            link = PageLink(listing_url(self.settings.public_url, page, listed), listed)
         title = f"{self.settings.title} {period.label}" + filter_suffix(filters, text)
-        return self._build(title, ranked, filters, period.label, period.end, list(period.notes))
+        digest = self._build(
+            title, ranked[:n], filters, period.label, period.end, list(period.notes)
+        )
+        return replace(digest, page=link) if link else digest
 
     def _build(
         self,

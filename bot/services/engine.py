@@ -33,6 +33,7 @@ class EngineSettings:
     min_score: float = 1.0  # a paper needs this much attention to appear in a digest
     posts_per_item: int = 10
     command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
+    public_url: str | None = None  # the web site's address: digests and papers link their page
 
 
 # Fetches papers by id from arXiv: network only, never the store, so it may run in a worker thread.

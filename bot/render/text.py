@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.discussion import counts_text, is_web_url, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post
+from bot.domain.pages import see_all
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block
 
@@ -29,6 +30,8 @@ def render_digest_text(digest: Digest) -> str:
         if meta:
             lines.append("   " + " · ".join(meta))
         lines.append(f"   {score_line(item)} · {paper.abs_url}")
+    if digest.page is not None:
+        lines.extend(["", f"{see_all(digest.page.papers)}: {digest.page.url}"])
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from bot.app import build_app
 from bot.commands.types import Period
 from bot.config import load_config
 from bot.domain.errors import ConfigError
-from bot.domain.models import Digest
+from bot.domain.models import Digest, Request
 from bot.domain.taxonomy import resolve_filter
 from bot.domain.topics import TextFilter
 from bot.services.engine import Engine, EngineSettings
@@ -76,6 +76,14 @@ def test_digests_without_a_page_of_their_own_carry_no_link(tmp_path: Path) -> No
     assert digest_of(e.digest(on=APR5, n=5, text=text)).page is None
     two = [*cv(), resolve_filter("cs.CL")]
     assert digest_of(e.digest(on=APR5, filters=two, n=5)).page is None  # type: ignore[arg-type]
+
+
+def test_top_in_the_console_ends_with_the_link(tmp_path: Path) -> None:
+    reply = engine(build_store(tmp_path / "s.db")).handle(
+        Request("top 5 2021-04-05", addressed=True)
+    )
+    assert reply is not None
+    assert reply.text.endswith("\n\nSee all 2 on the web: https://papers.example.org/2021-04-05")
 
 
 def test_without_a_public_url_a_digest_has_no_link(tmp_path: Path) -> None:

@@ -180,10 +180,8 @@ class Site:
         return [found]
 
     def nearby(self, on: date | None) -> list[str]:
-        days = self.engine.listing_dates()
-        if on is not None:
-            days = [d for d in days if d <= on]
-        return [d.isoformat() for d in days[-8:-1][::-1]] if on else []
+        """The seven listing days before `on`, newest first."""
+        return [d.isoformat() for d in self.engine.listing_dates_before(on, 7)] if on else []
 
     @staticmethod
     def paper_id(request: web.Request) -> str:

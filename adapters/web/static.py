@@ -108,8 +108,7 @@ class StaticSite:
         folder = urls.digest_path(cat, day).strip("/")
         nearby = []
         if day and digest.date and day not in ("week", "month"):
-            days = [d.isoformat() for d in self.engine.listing_dates() if d <= digest.date]
-            nearby = days[-8:-1][::-1]
+            nearby = [d.isoformat() for d in self.engine.listing_dates_before(digest.date, 7)]
         page = render.digest_page(digest, site=self.site, category=cat, day=day, nearby=nearby)
         self.write(_join(folder, "index.html"), page)
         self.write(_join(folder, "digest.json"), _json(digest_to_dict(digest)))

@@ -18,6 +18,7 @@ from typing import Any
 import bot
 from bot.bench.build import ensure_store
 from bot.bench.datagen import Scale
+from bot.bench.web import measure_web
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ def run_bench(scale: Scale, data_dir: Path, progress: Progress | None = None) ->
     result.info["cold_start_runs"] = cold
     fanout = _fanout(say)
     result.figures.extend(fanout)
+    result.figures.extend(measure_web(db, scale, say))  # bot/bench/web.py
     result.info["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

@@ -139,6 +139,17 @@ class DigestQueries:
         """Every listing date that has papers, oldest first (the web's feeds and archive)."""
         return self.store.listing_dates()
 
+    def listing_dates_before(self, on: date, count: int) -> list[date]:
+        """The `count` listing dates before `on`, newest first (a page's nearby days): one index
+        lookup each, where `listing_dates()` reads every date of the archive."""
+        found: list[date] = []
+        day: date | None = on
+        while day is not None and len(found) < count:
+            day = self.store.previous_listing_date(day)
+            if day is not None:
+                found.append(day)
+        return found
+
     def attention_timeline(self, arxiv_id: str) -> list[TimelinePoint]:
         """A paper's attention per source and UTC day, oldest first (the web's chart)."""
         return self.store.attention_timeline(arxiv_id)

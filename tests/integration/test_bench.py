@@ -27,6 +27,7 @@ EXPECTED = {
     "rss.query",
     "rss.ingest",
     "size.per_million_observations",
+    *(f"web.{page}.p99" for page in ("latest", "category", "paper")),
 }
 
 
@@ -46,6 +47,9 @@ def test_small_scale_reports_every_figure_with_its_baseline_and_ratio(tmp_path: 
         assert figure["baseline"] is not None and figure["baseline"] > 0, key
         assert figure["ratio"] == pytest.approx(figure["value"] / figure["baseline"]), key
     assert figures["query.top_today.p99"]["target"] == "<= 5 ms"
+    assert figures["web.paper.p99"]["target"] == "<= 20 ms"
+    assert figures["web.site_build.rate"]["unit"] == "pages/s"
+    assert figures["web.site_build.rate"]["value"] > 0
     assert data["info"]["query_failures"]["top_today"] == 0
     assert "cs.CV" in data["info"]["query_examples"]["top_today"]
     # The generated store is built once and reused by the next run.

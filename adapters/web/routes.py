@@ -107,7 +107,9 @@ class Site:
 
         def digests() -> list[Digest]:
             days = self.engine.listing_dates()[-FEED_DAYS:][::-1]
-            found = [self.engine.digest(on=d, filters=filters, n=DEFAULT_TOP) for d in days]
+            found = [
+                self.engine.digest(on=d, filters=filters, n=DEFAULT_TOP, link=False) for d in days
+            ]
             return [d for d in found if isinstance(d, Digest) and d.items]
 
         found = await self.work(digests)
@@ -158,11 +160,11 @@ class Site:
         filters = [f for c in [category, *(more or [])] if c for f in self.filters(c)]
         if day in ("week", "month"):
             period = Period("days", days=7 if day == "week" else 30, label=f"this {day}")
-            result = self.engine.digest(period=period, filters=filters, n=n)
+            result = self.engine.digest(period=period, filters=filters, n=n, link=False)
         elif day is None:
-            result = self.engine.digest(filters=filters, n=n)
+            result = self.engine.digest(filters=filters, n=n, link=False)
         else:
-            result = self.engine.digest(on=_date(day), filters=filters, n=n)
+            result = self.engine.digest(on=_date(day), filters=filters, n=n, link=False)
         if isinstance(result, NoListing):
             raise NotFound(result.message.replace("`top 5 ", "").replace("`", ""))
         return result

@@ -95,11 +95,12 @@ class StaticSite:
         filters = [spec] if spec else []
         if day in ("week", "month"):
             period = Period("days", days=7 if day == "week" else 30, label=f"this {day}")
-            found = self.engine.digest(period=period, filters=filters, n=self.top)
+            found = self.engine.digest(period=period, filters=filters, n=self.top, link=False)
         else:
             from datetime import date
 
-            found = self.engine.digest(on=date.fromisoformat(day), filters=filters, n=self.top)
+            on = date.fromisoformat(day)
+            found = self.engine.digest(on=on, filters=filters, n=self.top, link=False)
         if not isinstance(found, Digest):
             return Digest(title=f"{self.site} {day}", date=None)
         return replace(found, generated_at=atom.digest_updated(found))

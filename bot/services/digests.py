@@ -38,8 +38,12 @@ class DigestQueries:
         n: int = 5,
         timezone: str | None = None,
         text: TextFilter | None = None,
+        link: bool = True,
     ) -> Digest | NoListing:
-        """The top papers of a period's listings, for a category (and topic/author) filter."""
+        """The top papers of a period's listings, for a category (and topic/author) filter.
+
+        With `[adapters.web] public_url` set and `link`, the digest links its page on the site
+        (the site's own pages pass link=False: they are that page)."""
         if on is not None:
             period = g.Period(kind="date", on=on, label=on.isoformat())
         period = period or g.Period(kind="today")
@@ -47,7 +51,7 @@ class DigestQueries:
         if isinstance(resolved, NoListing):
             return resolved
         page = None
-        if self.settings.public_url and not text and len(filters) <= 1:
+        if link and self.settings.public_url and not text and len(filters) <= 1:
             day = period_page(period.kind, period.days, resolved.end)
             page = digest_path(filters[0].label if filters else None, day) if day else None
         return self.digest_for_range(resolved, filters, n, text, page=page)

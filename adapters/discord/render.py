@@ -342,7 +342,9 @@ def _categories(categories: Sequence[str]) -> str:
 
 def _links(item: DigestItem) -> str:
     paper = item.paper
-    return f"[abs]({paper.abs_url}) · [pdf]({paper.pdf_url})"
+    links = f"[abs]({paper.abs_url}) · [pdf]({paper.pdf_url})"
+    # a paper card's page on the site ([adapters.web] public_url); <...>: no preview
+    return links + (f" · [chart & posts](<{item.page_url}>)" if item.page_url else "")
 
 
 def _footer(item: DigestItem) -> str:

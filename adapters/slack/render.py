@@ -141,8 +141,25 @@ def _buttons(item: DigestItem) -> Block:
                 "action_id": f"{ACTION_PREFIX}pdf_{item.rank}",
                 "value": paper.arxiv_id,
             },
+            *_page_button(item),
         ],
     }
+
+
+def _page_button(item: DigestItem) -> list[Block]:
+    """A paper card's page on the site ([adapters.web] public_url)."""
+    url = safe_url(item.page_url or "")
+    if url is None:
+        return []
+    return [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "chart & posts"},
+            "url": item.page_url,
+            "action_id": f"{ACTION_PREFIX}page_{item.rank}",
+            "value": item.paper.arxiv_id,
+        }
+    ]
 
 
 def _title(item: DigestItem, *, rank: bool) -> str:

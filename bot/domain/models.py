@@ -140,6 +140,7 @@ class DigestItem:
     posts: tuple[Post, ...] = ()
     measured_at: datetime | None = None  # when the counters were last refreshed
     discussions: tuple[Discussion, ...] = ()  # one per source, in SOURCE_ORDER (domain.discussion)
+    page_url: str | None = None  # its page on the site, on a paper card ([adapters.web] public_url)
 
 
 @dataclass(frozen=True)

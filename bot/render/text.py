@@ -64,6 +64,8 @@ def render_paper_text(item: DigestItem, *, abstract_limit: int = 1200, posts: in
         lines.extend(["", "Discussed on:"])
         lines.extend("  " + discussion_line(d) for d in discussed)
     lines.extend(["", f"{paper.abs_url} · {paper.pdf_url}"])
+    if item.page_url:
+        lines.append(f"Chart and all posts: {item.page_url}")
     return "\n".join(lines)
 
 

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import grammar as g
 from bot.domain.models import Digest, DigestItem, PageLink, Paper, TimelinePoint
-from bot.domain.pages import MAX_TOP, digest_path, listing_url, period_page
+from bot.domain.pages import (
+    MAX_TOP,
+    absolute,
+    digest_path,
+    listing_url,
+    paper_path,
+    period_page,
+)
 from bot.domain.taxonomy import CategoryFilter
 from bot.domain.topics import TextFilter, fts_match
 from bot.services.periods import DateRange, NoListing, resolve_period
@@ -133,6 +140,9 @@ class DigestQueries:
             posts=tuple(self.store.top_posts(arxiv_id, self.settings.posts_per_item)),
             measured_at=self.store.measured_at(arxiv_id),
             discussions=self.store.discussions_of([arxiv_id]).get(arxiv_id, ()),
+            page_url=absolute(url, paper_path(arxiv_id))
+            if (url := self.settings.public_url)
+            else None,
         )
 
     def time_budget(self, seconds: float | None) -> AbstractContextManager[None]:

@@ -155,3 +155,31 @@ def test_a_bad_public_url_is_a_config_error_naming_it(tmp_path: Path) -> None:
     path = write(tmp_path, '[web]\npublic_url = "papers.example.org"\n')
     with pytest.raises(ConfigError, match="public_url"):
         build_app(path)
+
+
+# -- paper cards link /paper/<id> ---------------------------------------------------------------
+
+
+def test_a_paper_card_links_its_page_in_every_chat(tmp_path: Path) -> None:
+    from adapters.discord.render import render_paper_message
+    from adapters.slack.render import paper_card
+
+    e = engine(build_store(tmp_path / "s.db"))
+    reply = e.handle(Request("paper 2104.00001", addressed=True))
+    assert reply is not None and reply.paper is not None
+    url = "https://papers.example.org/paper/2104.00001"
+    assert reply.paper.page_url == url
+    assert reply.text.endswith(f"\nChart and all posts: {url}")
+    buttons = next(b for b in paper_card(reply.paper)[0].blocks if b["type"] == "actions")
+    assert [el["url"] for el in buttons["elements"]][-1] == url
+    links = render_paper_message(reply.paper)["embeds"][0]["fields"]
+    assert f"[chart & posts](<{url}>)" in next(f["value"] for f in links if f["name"] == "Links")
+
+
+def test_without_a_public_url_a_paper_card_is_as_before(tmp_path: Path) -> None:
+    reply = engine(build_store(tmp_path / "s.db"), None).handle(
+        Request("paper 2104.00001", addressed=True)
+    )
+    assert reply is not None and reply.paper is not None
+    assert reply.paper.page_url is None
+    assert "Chart and all posts" not in reply.text

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from bot.bench.runner import Figure, Progress
 
 P99_TARGET_MS = 20.0
-# The latest listing days `site build` writes (None: all). All 4,524 days of the small store take
-# over a minute (10,619 pages): too long for the smoke run the test suite makes twice.
-BUILD_DAYS: dict[str, int | None] = {"small": 250, "arxiv": 250}
+# The latest listing days `site build` writes (None: all). The small store's 4,524 days are
+# 10,619 pages (about 20 s). At arXiv scale, not measured yet, the build is bounded so that the
+# run's length stays predictable; the rate is what the figure reports.
+BUILD_DAYS: dict[str, int | None] = {"small": None, "arxiv": 250}
 PAGES = {  # key: (label, route, its match_info, the chat command asking the same)
     "latest": ("/", "/", {}, "top 10 today"),
     "category": ("/c/cs.CV", "/c/cs.CV", {"cat": "cs.CV"}, "top 10 cs.CV today"),

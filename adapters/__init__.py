@@ -79,3 +79,11 @@ def site_builder() -> Callable[..., Any]:
     module = importlib.import_module("adapters.web.static")
     build: Callable[..., Any] = module.build_site
     return build
+
+
+def web_public_url(table: Mapping[str, Any], where: str) -> str | None:
+    """`[adapters.web] public_url` as the web adapter reads it (normalised, ending in "/"); a
+    ConfigError names a bad one. The core links digests to their pages there."""
+    from adapters.web.config import WebConfig
+
+    return WebConfig.from_mapping(table, where).public_url

@@ -79,6 +79,7 @@ def build_app(
             min_score=config.min_score,
             command_seconds=config.command_seconds,
             team_weight=config.team_weight,
+            public_url=_public_url(config),
         ),
         subscriptions=subscriptions,
         alerts=AlertService(store),
@@ -91,6 +92,17 @@ def build_app(
         ),
     )
     return App(config=config, store=store, engine=engine, subscriptions=subscriptions)
+
+
+def _public_url(config: Config) -> str | None:
+    """`[adapters.web] public_url`, normalised by the web's own config parser (which raises a
+    ConfigError for a bad one): digests link their page on the site there."""
+    table = config.adapters.get("web")
+    if not table or not table.get("public_url"):
+        return None
+    from adapters import web_public_url
+
+    return web_public_url(table, str(config.path or "config"))
 
 
 def _arxiv_fetch(config: Config) -> PaperFetch | None:

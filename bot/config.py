@@ -26,6 +26,7 @@ KNOWN_SECTIONS = {
     "adapters",
     "subscriptions",
     "alerts",
+    "web",
 }
 MAX_BYTES = 1024 * 1024  # a config is a few kB; anything bigger is the wrong file
 MAX_DEPTH = 16  # tables and arrays nested deeper than this are not a config
@@ -262,7 +263,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         command_seconds=_number(bot, "command_seconds", 5.0, where, "bot", 3600.0),
         alerts_per_channel_per_day=_int(alerts, "per_channel_per_day", 5, where, "alerts", 0, 1000),
         sources=_subtables(data, "sources", where),
-        adapters=_subtables(data, "adapters", where),
+        adapters=_adapters(data, where),
         subscriptions=tuple(subscriptions),
     )
 
@@ -282,6 +283,20 @@ def _subtables(data: Mapping[str, Any], name: str, where: str) -> dict[str, dict
     if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
         raise ConfigError(f"{where}: [{name}] must hold tables like [{name}.NAME]")
     return {str(k): dict(v) for k, v in table.items()}
+
+
+def _adapters(data: Mapping[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    """`[adapters.NAME]` tables; a top-level `[web]` is another name for `[adapters.web]`."""
+    adapters = _subtables(data, "adapters", where)
+    if "web" in data:
+        if "web" in adapters:
+            raise ConfigError(
+                f"{where}: [web] and [adapters.web] are the same table; keep one of them"
+            )
+        if not isinstance(data["web"], dict):
+            raise ConfigError(f"{where}: [web] must be a table")
+        adapters["web"] = dict(data["web"])
+    return adapters
 
 
 def _str(table: Mapping[str, Any], key: str, default: str, where: str, section: str) -> str:

@@ -79,6 +79,7 @@ def check(config: Config, env: Mapping[str, str]) -> Checked:
         _subscriptions(config, where)
     except ConfigError as exc:
         problems.append(str(exc))
+    problems.extend(_single_posts_without_page(config, where))
     for secret in secrets:
         if secret.required and not (env.get(secret.variable) or "").strip():
             problems.append(
@@ -151,6 +152,20 @@ def _adapter(name: str, table: Mapping[str, Any], where: str) -> list[Secret]:
     return secrets
 
 
+def _single_posts_without_page(config: Config, where: str) -> list[str]:
+    """`[adapters.x] thread = false` posts one post linking the digest's page: it needs the
+    site's public address."""
+    from adapters.social.config import NEEDS_PAGE
+
+    if (config.adapters.get("web") or {}).get("public_url"):
+        return []
+    return [
+        f"{where}: [adapters.{name}] {NEEDS_PAGE}"
+        for name in ("x", "bluesky", "mastodon")
+        if (config.adapters.get(name) or {}).get("thread") is False
+    ]
+
+
 def _adapter_keys(name: str) -> set[str]:
     if name == "slack":
         from adapters.slack.config import KEYS as SLACK_KEYS
@@ -164,11 +179,9 @@ def _adapter_keys(name: str) -> set[str]:
         from adapters.web.config import KEYS as WEB_KEYS
 
         return set(WEB_KEYS)
-    from adapters.social.config import SECRETS
+    from adapters.social.config import keys
 
-    return {"base_url", "daily_budget", *SECRETS[name]} | (
-        {"visibility"} if name == "mastodon" else set()
-    )
+    return keys(name)
 
 
 def _adapter_secrets(name: str, table: Mapping[str, Any], where: str) -> list[Secret]:

@@ -9,6 +9,7 @@ from typing import Any
 from adapters.discord.colours import DEFAULT_COLOUR, archive_colour
 from bot.domain.discussion import counts_text, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
+from bot.domain.pages import see_all
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
 from bot.render.text import team_line
@@ -98,7 +99,11 @@ def render_digest_messages(digest: Digest, *, marker: str | None = None) -> list
     embed, where it survives in the channel's history (a message nonce does not).
     """
     head = [clean(digest.title, 200) or "Hot Papers", *(clean(n, 300) for n in digest.notes)]
-    content = _fit("\n".join(escape_discord(line) for line in head), CONTENT_LIMIT)
+    # The digest's page on the site ([adapters.web] public_url); <...> keeps Discord from
+    # previewing it.
+    link = f"\n[{see_all(digest.page.papers)}](<{digest.page.url}>)" if digest.page else ""
+    content = _fit("\n".join(escape_discord(line) for line in head), CONTENT_LIMIT - len(link))
+    content += link
     embeds = [digest_item_embed(item) for item in digest.items]
     if not embeds:
         embeds = [{"description": EMPTY_DIGEST, "color": DEFAULT_COLOUR}]
@@ -343,7 +348,9 @@ def _categories(categories: Sequence[str]) -> str:
 
 def _links(item: DigestItem) -> str:
     paper = item.paper
-    return f"[abs]({paper.abs_url}) · [pdf]({paper.pdf_url})"
+    links = f"[abs]({paper.abs_url}) · [pdf]({paper.pdf_url})"
+    # a paper card's page on the site ([adapters.web] public_url); <...>: no preview
+    return links + (f" · [chart & posts](<{item.page_url}>)" if item.page_url else "")
 
 
 def _footer(item: DigestItem) -> str:

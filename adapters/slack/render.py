@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 from bot.domain.discussion import counts_text, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post, Reply
+from bot.domain.pages import see_all
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block, shorten
 from bot.render.text import score_line, team_line
@@ -140,8 +141,25 @@ def _buttons(item: DigestItem) -> Block:
                 "action_id": f"{ACTION_PREFIX}pdf_{item.rank}",
                 "value": paper.arxiv_id,
             },
+            *_page_button(item),
         ],
     }
+
+
+def _page_button(item: DigestItem) -> list[Block]:
+    """A paper card's page on the site ([adapters.web] public_url)."""
+    url = safe_url(item.page_url or "")
+    if url is None:
+        return []
+    return [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "chart & posts"},
+            "url": item.page_url,
+            "action_id": f"{ACTION_PREFIX}page_{item.rank}",
+            "value": item.paper.arxiv_id,
+        }
+    ]
 
 
 def _title(item: DigestItem, *, rank: bool) -> str:
@@ -188,6 +206,8 @@ def _fallback_digest(digest: Digest) -> str:
         lines.append(f"{item.rank}. {title} ({item.score.total:,.0f})")
     if not digest.items:
         lines.append("No papers with attention in this period yet.")
+    if digest.page is not None:
+        lines.append(f"{see_all(digest.page.papers)}: {digest.page.url}")
     return _fit("\n".join(lines), MAX_FALLBACK, block=True)
 
 
@@ -216,7 +236,10 @@ def digest_messages(digest: Digest, *, thread_hint: bool = True) -> list[SlackMe
     units = [_item_blocks(item) for item in digest.items]
     if not units:
         units.append([_section("No papers with attention in this period yet.")])
-    elif thread_hint:
+    if digest.page is not None:  # the digest's page on the site ([adapters.web] public_url)
+        label = escape_mrkdwn(see_all(digest.page.papers))
+        units.append([_context(_link(digest.page.url, label))])
+    if digest.items and thread_hint:
         units.append(
             [_context("Reply with a number in this thread (e.g. `1`) for the abstract and posts.")]
         )

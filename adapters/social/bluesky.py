@@ -90,8 +90,11 @@ class BlueskyPublisher(ThreadPublisher):
         ledger: Ledger | None = None,
         budget: Budget | None = None,
         clock: Callable[[], datetime] | None = None,
+        thread: bool = True,
     ) -> None:
-        super().__init__(daily_budget=daily_budget, ledger=ledger, budget=budget, clock=clock)
+        super().__init__(
+            daily_budget=daily_budget, ledger=ledger, budget=budget, clock=clock, thread=thread
+        )
         self.client = client
 
     async def _post(self, post: SocialPost, *, root: str | None, parent: str | None) -> str:

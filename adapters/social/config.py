@@ -36,6 +36,15 @@ DEFAULT_BASE = {
 DEFAULT_BUDGET = {"x": 17, "bluesky": 300, "mastodon": 300}  # X free tier: 17 posts a day
 
 
+def keys(platform: str) -> set[str]:
+    """The keys an `[adapters.<platform>]` table may have."""
+    known = {"base_url", "daily_budget", "thread", *SECRETS[platform]}
+    return known | ({"visibility"} if platform == "mastodon" else set())
+
+
+NEEDS_PAGE = "thread = false needs [adapters.web] public_url (the page the one post links to)"
+
+
 @dataclass(frozen=True)
 class SocialConfig:
     platform: str
@@ -43,6 +52,7 @@ class SocialConfig:
     daily_budget: int | None
     secret_envs: tuple[tuple[str, str], ...]  # (config key, env var NAME)
     visibility: str = "public"  # Mastodon only
+    thread: bool = True  # False: a digest is ONE post linking its page ([adapters.web] public_url)
 
     @classmethod
     def from_mapping(
@@ -53,9 +63,7 @@ class SocialConfig:
             raise ConfigError(f"{where}: [adapters.{platform}] is not a social platform")
         d = dict(d or {})
         section = f"{where}: [adapters.{platform}]"
-        known = {"base_url", "daily_budget", *SECRETS[platform]}
-        if platform == "mastodon":
-            known.add("visibility")
+        known = keys(platform)
         for key in d:
             if key not in known:
                 raise ConfigError(
@@ -92,12 +100,19 @@ class SocialConfig:
                 f"{section} visibility: expected one of {', '.join(VISIBILITIES)}, "
                 f"got {visibility!r}"
             )
+        thread = d.get("thread", True)
+        if not isinstance(thread, bool):
+            raise ConfigError(
+                f"{section} thread: expected true (a thread, one post per paper) or false "
+                f"(one post linking the digest's page), got {thread!r}"
+            )
         return cls(
             platform=platform,
             base_url=base.strip().rstrip("/"),
             daily_budget=budget,
             secret_envs=tuple(envs),
             visibility=str(visibility),
+            thread=thread,
         )
 
     def secrets(self, env: Mapping[str, str], where: str = "config") -> dict[str, str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.domain.discussion import is_web_url, source_label
 from bot.domain.models import Digest, DigestItem, Reply
+from bot.domain.pages import see_all
 from bot.render.sanitize import clean, shorten
 
 PLATFORMS = ("x", "bluesky", "mastodon")
@@ -239,36 +240,84 @@ def budget_note(shown: int, total: int) -> str:
     return f"Posting the top {shown} of {total} today (daily posting budget)."
 
 
+def _page_line(platform: str, digest: Digest) -> str:
+    """ "See all 23 on the web: <link>" to the digest's page, when it has one ("" if not)."""
+    page = digest.page
+    return f"{see_all(page.papers)}: {_link_text(platform, page.url)}" if page else ""
+
+
+def _page_urls(digest: Digest) -> tuple[str, ...]:
+    return (digest.page.url,) if digest.page else ()
+
+
 def first_post(platform: str, digest: Digest, *, shown: int | None = None) -> SocialPost:
-    """ "Hot Papers 2026-11-24 · cs.CV", the top line, the digest's notes and a budget note."""
+    """ "Hot Papers 2026-11-24 · cs.CV", the top line, the digest's notes, a budget note and the
+    link to the digest's page."""
     heading = shorten(safe_text(digest.title) or "Hot Papers", 120)
     extra = [safe_text(n) for n in digest.notes if safe_text(n)]
     total = len(digest.items)
     if shown is not None and shown < total:
         extra.append(budget_note(shown, total))
+    page = _page_line(platform, digest)
     if not digest.items:
-        return SocialPost(_fit_lines(platform, heading, ["No papers with attention yet."], extra))
+        text = _fit_lines(platform, heading, ["No papers with attention yet."], extra, page)
+        return _with_links(platform, text, _page_urls(digest))
     top = digest.items[0]
     top_title = safe_text(top.paper.title) or top.paper.arxiv_id
     thread_hint = "Thread below." if shown is None or shown > 0 else ""
 
     def build(t: str) -> str:
-        return _join(heading, [f"Top: {t} ({_score(top).split(' (')[0]})"], extra, thread_hint)
+        top_line = f"Top: {t} ({_score(top).split(' (')[0]})"
+        return _join(heading, [top_line], extra, thread_hint, page)
 
     if not fits(platform, build("…")):  # very long notes: drop them before the top line
         extra = [e for e in extra if e.startswith("Posting the top")]
-    return SocialPost(_fit_title(top_title, build, platform))
+    return _with_links(platform, _fit_title(top_title, build, platform), _page_urls(digest))
 
 
-def _join(heading: str, lines: list[str], extra: list[str], tail: str = "") -> str:
-    return "\n".join([heading, *lines, *extra, *([tail] if tail else [])])
+SINGLE_POST_TOP = 3  # titles in a one-post digest (`thread = false`)
 
 
-def _fit_lines(platform: str, heading: str, lines: list[str], extra: list[str]) -> str:
-    text = _join(heading, lines, extra)
+def digest_post(digest: Digest, platform: str) -> SocialPost:
+    """A digest as ONE post (`[adapters.x] thread = false`): the title line, the top three
+    titles (all shortened alike until the post fits) and the link to the digest's page."""
+    heading = shorten(safe_text(digest.title) or "Hot Papers", 120)
+    page = _page_line(platform, digest)
+    items = digest.items[:SINGLE_POST_TOP]
+    if not items:
+        text = _fit_lines(platform, heading, ["No papers with attention yet."], [], page)
+        return _with_links(platform, text, _page_urls(digest))
+    titles = [safe_text(it.paper.title) or it.paper.arxiv_id for it in items]
+    if not fits(platform, _join(heading, ["1. …"] * len(items), [], page)):
+        heading = shorten(heading, 40)  # a title line of wide characters: room for the papers
+
+    def build(limit: int) -> str:
+        lines = [f"{it.rank}. {shorten(t, limit)}" for it, t in zip(items, titles, strict=True)]
+        return _join(heading, lines, [], page)
+
+    lo, hi = 1, max(len(t) for t in titles)
+    while lo < hi:  # the longest common title length whose post fits
+        mid = (lo + hi + 1) // 2
+        if fits(platform, build(mid)):
+            lo = mid
+        else:
+            hi = mid - 1
+    while lo > 1 and not fits(platform, build(lo)):  # word-boundary cuts are not monotonic
+        lo -= 1
+    return _with_links(platform, build(lo), _page_urls(digest))
+
+
+def _join(heading: str, lines: list[str], extra: list[str], *tail: str) -> str:
+    return "\n".join([heading, *lines, *extra, *(t for t in tail if t)])
+
+
+def _fit_lines(
+    platform: str, heading: str, lines: list[str], extra: list[str], page: str = ""
+) -> str:
+    text = _join(heading, lines, extra, page)
     while extra and not fits(platform, text):
         extra = extra[:-1]
-        text = _join(heading, lines, extra)
+        text = _join(heading, lines, extra, page)
     return text
 
 

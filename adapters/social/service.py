@@ -8,8 +8,9 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from adapters.social.config import SocialConfig
+from adapters.social.config import NEEDS_PAGE, SocialConfig
 from adapters.social.thread import StoreBudget, StoreLedger
+from bot.domain.errors import ConfigError
 
 if TYPE_CHECKING:
     from adapters import AdapterContext
@@ -26,6 +27,8 @@ class SocialService:
         self.context = context
         self.name = context.name
         self.config = SocialConfig.from_mapping(context.name, context.table, context.where)
+        if not self.config.thread and not context.engine.settings.public_url:
+            raise ConfigError(f"{context.where}: {NEEDS_PAGE}")
         self.secrets = self.config.secrets(context.env, context.where)  # ConfigError if missing
         self.module = importlib.import_module(f"adapters.social.{context.name}")
 
@@ -43,6 +46,8 @@ class SocialService:
         }
         if name == "mastodon":
             options["visibility"] = self.config.visibility
+        if not self.config.thread:
+            options["thread"] = False
         publisher = getattr(self.module, PUBLISHERS[name])(client, **options)
         mentions = await self._mentions(client)
         self.context.publishers[name] = publisher

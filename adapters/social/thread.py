@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from adapters.social.render import SocialPost, digest_thread
+from adapters.social.render import SocialPost, digest_post, digest_thread
 from bot.domain.models import Digest
 from bot.ports import DeliveryError, Sent
 from bot.store import Store
@@ -173,7 +173,9 @@ class ThreadPublisher:
         ledger: Ledger | None = None,
         budget: Budget | None = None,
         clock: Callable[[], datetime] | None = None,
+        thread: bool = True,
     ) -> None:
+        self.thread = thread  # False: one post with the top three and the digest's page link
         self.daily_budget = daily_budget
         self.ledger: Ledger = ledger or MemoryLedger()
         self.budget: Budget = budget or MemoryBudget()
@@ -230,7 +232,11 @@ class ThreadPublisher:
         if self.daily_budget is not None:
             left = max(0, self.daily_budget - self.budget.used(day))
             max_posts = len(posted) + left
-        posts = digest_thread(digest, self.platform, max_posts=max_posts)
+        if self.thread:
+            posts = digest_thread(digest, self.platform, max_posts=max_posts)
+        else:
+            one = max_posts is None or max_posts >= 1
+            posts = (digest_post(digest, self.platform),) if one else ()
         if not posts:
             midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
             raise DeliveryError(

@@ -145,8 +145,11 @@ class XPublisher(ThreadPublisher):
         ledger: Ledger | None = None,
         budget: Budget | None = None,
         clock: Callable[[], datetime] | None = None,
+        thread: bool = True,
     ) -> None:
-        super().__init__(daily_budget=daily_budget, ledger=ledger, budget=budget, clock=clock)
+        super().__init__(
+            daily_budget=daily_budget, ledger=ledger, budget=budget, clock=clock, thread=thread
+        )
         self.client = client
         self._own_id: str | None = None
 

@@ -19,6 +19,7 @@ from adapters.web.style import CSS
 from bot.commands.types import Period
 from bot.domain.ids import canonical_id
 from bot.domain.models import Digest
+from bot.domain.pages import MAX_TOP, PAGE_TOP
 from bot.domain.taxonomy import CategoryFilter, resolve_filter, suggest
 from bot.render.jsonfmt import digest_to_dict
 from bot.services.engine import Engine
@@ -26,8 +27,7 @@ from bot.services.periods import NoListing
 
 T = TypeVar("T")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DEFAULT_TOP = 10
-MAX_TOP = 100
+DEFAULT_TOP = PAGE_TOP
 FEED_DAYS = 20
 MAX_QUERY = 200
 
@@ -107,7 +107,9 @@ class Site:
 
         def digests() -> list[Digest]:
             days = self.engine.listing_dates()[-FEED_DAYS:][::-1]
-            found = [self.engine.digest(on=d, filters=filters, n=DEFAULT_TOP) for d in days]
+            found = [
+                self.engine.digest(on=d, filters=filters, n=DEFAULT_TOP, link=False) for d in days
+            ]
             return [d for d in found if isinstance(d, Digest) and d.items]
 
         found = await self.work(digests)
@@ -158,11 +160,11 @@ class Site:
         filters = [f for c in [category, *(more or [])] if c for f in self.filters(c)]
         if day in ("week", "month"):
             period = Period("days", days=7 if day == "week" else 30, label=f"this {day}")
-            result = self.engine.digest(period=period, filters=filters, n=n)
+            result = self.engine.digest(period=period, filters=filters, n=n, link=False)
         elif day is None:
-            result = self.engine.digest(filters=filters, n=n)
+            result = self.engine.digest(filters=filters, n=n, link=False)
         else:
-            result = self.engine.digest(on=_date(day), filters=filters, n=n)
+            result = self.engine.digest(on=_date(day), filters=filters, n=n, link=False)
         if isinstance(result, NoListing):
             raise NotFound(result.message.replace("`top 5 ", "").replace("`", ""))
         return result
@@ -180,10 +182,8 @@ class Site:
         return [found]
 
     def nearby(self, on: date | None) -> list[str]:
-        days = self.engine.listing_dates()
-        if on is not None:
-            days = [d for d in days if d <= on]
-        return [d.isoformat() for d in days[-8:-1][::-1]] if on else []
+        """The seven listing days before `on`, newest first."""
+        return [d.isoformat() for d in self.engine.listing_dates_before(on, 7)] if on else []
 
     @staticmethod
     def paper_id(request: web.Request) -> str:

@@ -95,11 +95,12 @@ class StaticSite:
         filters = [spec] if spec else []
         if day in ("week", "month"):
             period = Period("days", days=7 if day == "week" else 30, label=f"this {day}")
-            found = self.engine.digest(period=period, filters=filters, n=self.top)
+            found = self.engine.digest(period=period, filters=filters, n=self.top, link=False)
         else:
             from datetime import date
 
-            found = self.engine.digest(on=date.fromisoformat(day), filters=filters, n=self.top)
+            on = date.fromisoformat(day)
+            found = self.engine.digest(on=on, filters=filters, n=self.top, link=False)
         if not isinstance(found, Digest):
             return Digest(title=f"{self.site} {day}", date=None)
         return replace(found, generated_at=atom.digest_updated(found))
@@ -108,8 +109,7 @@ class StaticSite:
         folder = urls.digest_path(cat, day).strip("/")
         nearby = []
         if day and digest.date and day not in ("week", "month"):
-            days = [d.isoformat() for d in self.engine.listing_dates() if d <= digest.date]
-            nearby = days[-8:-1][::-1]
+            nearby = [d.isoformat() for d in self.engine.listing_dates_before(digest.date, 7)]
         page = render.digest_page(digest, site=self.site, category=cat, day=day, nearby=nearby)
         self.write(_join(folder, "index.html"), page)
         self.write(_join(folder, "digest.json"), _json(digest_to_dict(digest)))

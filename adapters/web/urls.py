@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+# Shared with the core, which links digests in chat to their page.
+from bot.domain.pages import digest_path as digest_path
+from bot.domain.pages import paper_path as paper_path
+
 API = "/api/v1"
-
-
-def digest_path(category: str | None = None, day: str | None = None) -> str:
-    """`/`, `/2021-04-05`, `/week`, `/c/cs.CV`, `/c/cs.CV/2021-04-05`."""
-    base = f"/c/{quote(category, safe='.-')}" if category else ""
-    if day:
-        return f"{base}/{quote(day, safe='-')}"
-    return base or "/"
 
 
 def feed_path(category: str | None = None) -> str:
@@ -23,10 +19,6 @@ def digest_api_path(category: str | None = None, day: str | None = None) -> str:
     """The JSON of a digest page: `/api/v1/digests/latest?category=cs.CV`."""
     path = f"{API}/digests/{quote(day or 'latest', safe='-')}"
     return path + (f"?{urlencode({'category': category})}" if category else "")
-
-
-def paper_path(arxiv_id: str) -> str:
-    return f"/paper/{quote(arxiv_id, safe='./-')}"
 
 
 def paper_api_path(arxiv_id: str) -> str:

@@ -21,6 +21,7 @@ from bot.bench.datagen import Scale
 from bot.bench.figures import BenchResult, Figure, percentile
 
 __all__ = ["BenchResult", "Figure", "percentile", "run_bench"]
+from bot.bench.web import measure_web
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def run_bench(scale: Scale, data_dir: Path, progress: Progress | None = None) ->
     from bot.bench.feed import measure_feed
 
     result.figures.extend(measure_feed(db, scale, say))
+    result.figures.extend(measure_web(db, scale, say))  # bot/bench/web.py
     result.info["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

@@ -141,6 +141,15 @@ class DigestItem:
     measured_at: datetime | None = None  # when the counters were last refreshed
     discussions: tuple[Discussion, ...] = ()  # one per source, in SOURCE_ORDER (domain.discussion)
     team: int = 0  # members of the channel it is shown in who reacted to it (or replied)
+    page_url: str | None = None  # its page on the site, on a paper card ([adapters.web] public_url)
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """The web page of a digest: its address and how many papers it lists ("see all 37")."""
+
+    url: str
+    papers: int
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,7 @@ class Digest:
     period: str = ""  # "2021-04-05", "2021-03-30..2021-04-05", "trending 24h"
     notes: tuple[str, ...] = ()  # "No listing today; showing 2021-04-30." and the like
     generated_at: datetime | None = None
+    page: PageLink | None = None  # set when `[adapters.web] public_url` is: the digest's page
 
 
 @dataclass(frozen=True)

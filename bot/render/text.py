@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.discussion import counts_text, is_web_url, source_label
 from bot.domain.models import Digest, DigestItem, Discussion, Post
+from bot.domain.pages import see_all
 from bot.domain.scoring import explain
 from bot.render.sanitize import author_line, clean, clean_block
 
@@ -36,6 +37,8 @@ def render_digest_text(digest: Digest) -> str:
         lines.append(f"   {score_line(item)} · {paper.abs_url}")
         if item.team > 0:
             lines.append(f"   {team_line(item)}")
+    if digest.page is not None:
+        lines.extend(["", f"{see_all(digest.page.papers)}: {digest.page.url}"])
     return "\n".join(lines)
 
 
@@ -70,6 +73,8 @@ def render_paper_text(item: DigestItem, *, abstract_limit: int = 1200, posts: in
         lines.extend(["", "Discussed on:"])
         lines.extend("  " + discussion_line(d) for d in discussed)
     lines.extend(["", f"{paper.abs_url} · {paper.pdf_url}"])
+    if item.page_url:
+        lines.append(f"Chart and all posts: {item.page_url}")
     return "\n".join(lines)
 
 

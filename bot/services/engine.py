@@ -37,6 +37,7 @@ class EngineSettings:
     posts_per_item: int = 10
     command_seconds: float = 5.0  # a command's database work is cut off after this; 0: no limit
     team_weight: float = 0.0  # [scoring] team_weight: a channel's own reactions in its ordering
+    public_url: str | None = None  # the web site's address: digests and papers link their page
 
 
 # Fetches papers by id from arXiv: network only, never the store, so it may run in a worker thread.

@@ -31,6 +31,7 @@ EXPECTED = {
     "jetstream.tracked_mb",
     "feed.skeleton_p99",
     "feed.skeleton_cpu_p99",
+    *(f"web.{page}.p99" for page in ("latest", "category", "paper")),
 }
 
 
@@ -53,6 +54,9 @@ def test_small_scale_reports_every_figure_with_its_baseline_and_ratio(tmp_path: 
     assert figures["query.trending.p99"]["target"] == "<= 5 ms"
     assert figures["ingest.per_second"]["target"] == ">= 0.2x"
     assert all(len(line) <= 120 for line in result.output.splitlines())
+    assert figures["web.paper.p99"]["target"] == "<= 20 ms"
+    assert figures["web.site_build.rate"]["unit"] == "pages/s"
+    assert figures["web.site_build.rate"]["value"] > 0
     assert data["info"]["query_failures"]["top_today"] == 0
     assert "cs.CV" in data["info"]["query_examples"]["top_today"]
     # The generated store is built once and reused by the next run.

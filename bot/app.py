@@ -314,12 +314,13 @@ class Running:
 
 def then_check(jobs: Jobs, alerts: AlertChecker) -> Jobs:
     """Every ingest job followed by the alert check: the job runs in its worker thread, then
-    returns the check, which the scheduler awaits on the event loop (where publishers post)."""
+    returns the check (uncalled), which the scheduler runs on the event loop (where publishers
+    post)."""
 
     def job(run: Callable[[], object]) -> Callable[[], object]:
         def ingest_then_check() -> object:
             run()
-            return alerts.check()
+            return alerts.check  # called on the loop; a stop in between leaves no coroutine
 
         return ingest_then_check
 

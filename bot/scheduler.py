@@ -229,7 +229,9 @@ class Scheduler:
                 result = await asyncio.get_running_loop().run_in_executor(
                     self._ingest_pool, self._count_ingest(func)
                 )
-                if inspect.isawaitable(result):
+                if inspect.iscoroutinefunction(result):  # a follow-up to run on the loop
+                    await result()
+                elif inspect.isawaitable(result):
                     await result
         except Exception:
             log.exception("ingest %s failed; the next run tries again", name)

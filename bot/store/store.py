@@ -112,6 +112,11 @@ class Store(Attention, Ranking, Search, Timeline, Discussions):
         self._connections.close()
 
     @property
+    def is_closed(self) -> bool:
+        """Closed by `close()` (the process is stopping): any use now raises."""
+        return self._connections.closed
+
+    @property
     def db(self) -> Database:
         """A sqlite-utils view of this thread's connection (imported on first use: it is slow)."""
         from sqlite_utils import Database

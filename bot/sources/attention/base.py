@@ -82,6 +82,9 @@ def run_source(
         log.warning("source %s failed: %s", source.name, exc)
         return SourceReport(source.name, ok=False, error=str(exc))
     except Exception as exc:  # a source bug or an unexpected payload must not stop the others
+        if store.is_closed:  # the stop closed the store under a job still in its worker thread
+            log.info("source %s: cut off, the bot is stopping", source.name)
+            return SourceReport(source.name, ok=False, error="the bot is stopping")
         log.warning("source %s failed: %s: %s", source.name, type(exc).__name__, exc)
         log.debug("source %s traceback", source.name, exc_info=True)
         return SourceReport(source.name, ok=False, error=f"{type(exc).__name__}: {exc}")

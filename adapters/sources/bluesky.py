@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from bot.sources.attention.base import (
     parse_time,
     text_of,
 )
+from bot.sources.attention.bluesky_links import embed_links, expand_links, facet_links
 from bot.sources.attention.config import BlueskyConfig
 from bot.sources.attention.retry import now_seconds, with_retries
 from bot.store import Store
@@ -27,64 +28,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 NAME = "bluesky"
-LINK = "app.bsky.richtext.facet#link"
 
 
 # -- parsing (pure) -----------------------------------------------------------------------------
-
-
-def facet_links(record: Mapping[str, Any]) -> list[tuple[int, int, str]]:
-    """(byteStart, byteEnd, uri) of every link facet; offsets count UTF-8 bytes of the text."""
-    facets = record.get("facets")
-    found = []
-    for facet in facets if isinstance(facets, list) else []:
-        if not isinstance(facet, dict):
-            continue
-        index = facet.get("index")
-        features = facet.get("features")
-        if not isinstance(index, dict) or not isinstance(features, list):
-            continue
-        start, end = index.get("byteStart"), index.get("byteEnd")
-        for feature in features:
-            if (
-                isinstance(feature, dict)
-                and feature.get("$type") == LINK
-                and isinstance(feature.get("uri"), str)
-            ):
-                if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end:
-                    found.append((start, end, feature["uri"]))
-                else:
-                    found.append((-1, -1, feature["uri"]))  # the link counts; no text to expand
-    return found
-
-
-def expand_links(text: str, links: list[tuple[int, int, str]]) -> str:
-    """The text with each link facet's (shortened) anchor replaced by its full URI."""
-    data = text.encode("utf-8")
-    pieces = []
-    at = 0
-    for start, end, uri in sorted(link for link in links if link[0] >= 0):
-        if start < at or end > len(data):
-            continue  # overlapping or out of range: leave the text as it is
-        pieces.append(data[at:start])
-        pieces.append(uri.encode("utf-8"))
-        at = end
-    pieces.append(data[at:])
-    return b"".join(pieces).decode("utf-8", errors="replace")
-
-
-def embed_links(embed: Any) -> list[str]:
-    """External-link URIs in a post's embed (record or view form; also inside recordWithMedia)."""
-    if not isinstance(embed, dict):
-        return []
-    found = []
-    external = embed.get("external")
-    if isinstance(external, dict) and isinstance(external.get("uri"), str):
-        found.append(external["uri"])
-    media = embed.get("media")
-    if isinstance(media, dict):
-        found.extend(embed_links(media))
-    return found
 
 
 def post_url(uri: str, handle: str) -> str:

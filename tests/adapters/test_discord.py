@@ -13,7 +13,6 @@ from typing import Any
 
 import discord
 import pytest
-import yarl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,7 +49,7 @@ from bot.store import Store
 from bot.store.alerts import AlertStore
 from bot.store.subscriptions import SubscriptionStore
 from tests.conftest import ARCHIVE
-from tests.fakes.discord_fake import Call, FakeDiscord
+from tests.fakes.discord_fake import Call, FakeDiscord, pointed_at
 from tests.helpers import aggregate, paper
 
 MONDAY = date(2021, 4, 5)
@@ -128,14 +127,8 @@ async def stop_bot(bot: DiscordBot, task: asyncio.Task[None]) -> None:
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.rest_base)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-    )
-    yield server
-    await server.stop()
+    async with pointed_at(FakeDiscord(), monkeypatch) as server:
+        yield server
 
 
 @pytest.fixture

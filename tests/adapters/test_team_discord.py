@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import Any
 
-import discord
 import pytest
-import yarl
 
 from adapters.discord.config import DiscordConfig
 from bot.domain.subscription import Subscription
@@ -27,7 +25,7 @@ from tests.adapters.test_discord import (
     start_bot,
     stop_bot,
 )
-from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_fake import FakeDiscord, pointed_at
 from tests.helpers import until
 
 ANN, BEN, CAT, DAN = (
@@ -41,14 +39,8 @@ REACTIONS_INTENT = 1 << 10  # GUILD_MESSAGE_REACTIONS
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.rest_base)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-    )
-    yield server
-    await server.stop()
+    async with pointed_at(FakeDiscord(), monkeypatch) as server:
+        yield server
 
 
 @pytest.fixture

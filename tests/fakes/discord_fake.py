@@ -10,14 +10,15 @@ channel lookups (unknown -> 404 code 10003, forbidden -> 403 code 50001), and 42
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -637,3 +638,23 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
         status=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
+
+
+F = TypeVar("F", bound=FakeDiscord)
+
+
+@contextlib.asynccontextmanager
+async def pointed_at(server: F, monkeypatch: Any) -> AsyncIterator[F]:
+    """`server` started, with discord.py's REST base and gateway pointed at it; stopped after."""
+    import discord
+    import yarl
+
+    await server.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.rest_base)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
+    )
+    try:
+        yield server
+    finally:
+        await server.stop()

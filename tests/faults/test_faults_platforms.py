@@ -33,7 +33,6 @@ from urllib.parse import parse_qs, urlsplit
 import discord
 import discord.http
 import pytest
-import yarl
 from aiohttp import web
 
 from adapters.discord.publisher import DiscordPublisher
@@ -53,7 +52,7 @@ from bot.services.rate_buckets import RateLimit
 from bot.store import Store
 from bot.store.subscriptions import SubscriptionStore
 from tests.fakes.attention_fakes import Answer, Fake, Seen
-from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_fake import FakeDiscord, pointed_at
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.social_fakes import BOT_X_ID, Posts, bluesky_fake, mastodon_fake, x_fake
 from tests.helpers import aggregate, paper
@@ -414,14 +413,8 @@ DISCORD_CASES = [
 
 @pytest.fixture
 async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FaultyDiscord]:
-    fake = FaultyDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.rest_base)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url)
-    )
-    yield fake
-    await fake.stop()
+    async with pointed_at(FaultyDiscord(), monkeypatch) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -313,16 +313,42 @@ class Attention(Weights):
     def _rescore_all(self, scoring: ScoringConfig) -> None:
         """_refresh() of every paper, as one pass over observations (sorted once) instead of a
         lookup per paper: the same totals, several times faster on a large database."""
-        conn = self.conn
         self._reweigh_all(scoring)
-        conn.execute("DELETE FROM attention")
+        self._recount(scoring, None)
+
+    def reweigh_all(self) -> None:
+        """Every post weight again (followers, the feed-bot rule), aggregates left as they are:
+        the bulk build's first step, taken before the observation indexes exist."""
+        with self.transaction():
+            self._reweigh_all(self.scoring)
+
+    def recount_papers(self, first: str, end: str) -> None:
+        """The aggregates of the papers with `first` <= id < `end` counted again from their
+        observations as stored (post weights as they are): the bulk build rescores a large
+        store range by range, one transaction each, instead of in one transaction."""
+        with self.transaction():
+            self._recount(self.scoring, (first, end))
+
+    def _recount(self, scoring: ScoringConfig, ids: tuple[str, str] | None) -> None:
+        """Attention, paper_scores and paper_categories from the observations, for every paper or
+        for the papers in the half-open id range `ids`."""
+        conn = self.conn
+        params: tuple[str, ...] = ids or ()
+
+        def within(column: str) -> str:
+            return f"{column} >= ? AND {column} < ?" if ids else "1"
+
+        conn.execute(f"DELETE FROM attention WHERE {within('paper_id')}", params)
         conn.execute(
             f"INSERT INTO attention (paper_id, source, posts, accounts, reposts, likes, replies, "
             f"quotes, score, measured_at) "
-            f"{counted_totals_sql(candidates_sql(scoring, '1'), scoring)}"
+            f"{counted_totals_sql(candidates_sql(scoring, within('o.paper_id')), scoring)}",
+            params,
         )
         conn.execute(
-            "UPDATE paper_scores SET score = 0, reposts = 0, likes = 0, posts = 0, accounts = 0"
+            "UPDATE paper_scores SET score = 0, reposts = 0, likes = 0, posts = 0, accounts = 0 "
+            f"WHERE {within('paper_id')}",
+            params,
         )
         conn.execute(
             f"""
@@ -332,19 +358,23 @@ class Attention(Weights):
                    measured_at = t.measured_at
             FROM (SELECT o.paper_id, a.score, a.reposts, a.likes, a.posts, a.accounts,
                          a.measured_at
-                  FROM (SELECT DISTINCT paper_id FROM observations) o
+                  FROM (SELECT DISTINCT paper_id FROM observations
+                        WHERE {within("paper_id")}) o
                   LEFT JOIN (SELECT paper_id, sum(score * {source_weight_sql(scoring, "source")})
                                         AS score,
                                     sum(reposts) AS reposts, sum(likes) AS likes,
                                     sum(posts) AS posts, sum(accounts) AS accounts,
                                     max(measured_at) AS measured_at
-                             FROM attention GROUP BY paper_id) a ON a.paper_id = o.paper_id) t
+                             FROM attention WHERE {within("paper_id")}
+                             GROUP BY paper_id) a ON a.paper_id = o.paper_id) t
             WHERE paper_scores.paper_id = t.paper_id
-            """
+            """,
+            params * 2,
         )
         conn.execute(
             "UPDATE paper_categories SET score = coalesce((SELECT s.score FROM paper_scores s "
-            "WHERE s.paper_id = paper_categories.paper_id), 0)"
+            f"WHERE s.paper_id = paper_categories.paper_id), 0) WHERE {within('paper_id')}",
+            params,
         )
 
 

@@ -141,6 +141,44 @@ def test_incremental_ingest_equals_a_full_rescore(scoring: ScoringConfig) -> Non
         store.close()
 
 
+def test_recounting_range_by_range_equals_a_full_rescore() -> None:
+    """The bulk build counts a large store in ranges of papers, a transaction each: the ranges
+    together give every aggregate a full rescore gives, and a range touches no paper outside it."""
+    scoring = ScoringConfig(reach_weighting=True, feed_bots=FeedBotRule(max_links_per_day=1))
+    base = datetime(2021, 4, 5, tzinfo=UTC)
+    for seed in range(10):
+        rng = random.Random(seed)
+        store = Store.memory(scoring)
+        store.upsert_observations(
+            Observation(
+                source=rng.choice(["x", "y"]),
+                key=f"k{n}",
+                arxiv_id=f"2104.0000{rng.randint(1, 6)}",
+                kind=rng.choice(["post", "post", "aggregate"]),
+                observed_at=base + timedelta(hours=rng.randint(0, 50)),
+                account=rng.choice(["", "a", "b", "c"]),
+                reposts=rng.randint(0, 5),
+                likes=rng.randint(1, 5),
+                followers=rng.choice([None, 10, 5000]),
+                post=Post(source="x", url="https://example.social/p"),
+            )
+            for n in range(40)
+        )
+        store.rescore_all()
+        expected = _snapshot(store)
+        store.conn.execute("DELETE FROM attention")
+        store.conn.execute("UPDATE paper_scores SET score = 99, posts = 99")
+        store.conn.execute("UPDATE paper_categories SET score = 99")
+        store.recount_papers("2104.00003", "2104.00005")
+        partial = _snapshot(store)
+        assert {row[0] for row in partial[0]} <= {"2104.00003", "2104.00004"}, seed
+        assert all(row[1] == 99 for row in partial[1] if row[0] >= "2104.00005"), seed
+        store.recount_papers("", "2104.00003")
+        store.recount_papers("2104.00005", "\U0010ffff")
+        assert _snapshot(store) == expected, seed
+        store.close()
+
+
 def test_the_table_fits_120_columns_and_the_json_keeps_every_figure(tmp_path: Path) -> None:
     """Worst-case figures (arXiv-scale values, a failure note): every row on one line."""
     from rich.console import Console

@@ -221,16 +221,19 @@ class Attention(Weights):
             """
         )
         touched = [r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM hp_groups")]
-        # A (paper, source) that may have lost its last counted row: recompute those papers fully.
+        # A (paper, source) that may have lost its last counted row, or whose latest counted
+        # time may have gone back (a max cannot be taken back by a difference): recompute those
+        # papers fully.
         emptied = [
             r[0]
             for r in conn.execute(
                 """
-                SELECT DISTINCT a.paper_id FROM attention a
-                JOIN (SELECT DISTINCT paper_id, source FROM hp_before) b
-                  ON b.paper_id = a.paper_id AND b.source = a.source
-                WHERE NOT EXISTS (SELECT 1 FROM hp_after f
-                                  WHERE f.paper_id = a.paper_id AND f.source = a.source)
+                SELECT DISTINCT a.paper_id FROM hp_before b
+                JOIN attention a ON a.paper_id = b.paper_id AND a.source = b.source
+                LEFT JOIN hp_after f ON f.paper_id = b.paper_id AND f.source = b.source
+                WHERE f.paper_id IS NULL
+                   OR (a.measured_at = b.measured_at
+                       AND (f.measured_at IS NULL OR f.measured_at < b.measured_at))
                 """
             )
         ]

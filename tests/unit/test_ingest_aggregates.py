@@ -1,0 +1,65 @@
+"""The aggregates kept at ingest equal a full rescore, the measured time included.
+
+The measured time of a paper (shown in the markdown digest) is the latest time among the posts
+that count. When an account's counted post changes to a more engaged but earlier one, it must
+go back, as a rescore from scratch gives it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.models import Observation
+from bot.store import Store
+from tests.helpers import post
+
+A = "2104.00001"
+NOON = datetime(2021, 4, 5, 12, 0, tzinfo=UTC)
+
+
+def _measured(store: Store) -> dict[str, object]:
+    rows = store.conn.execute(
+        "SELECT paper_id, source, measured_at FROM attention ORDER BY 1, 2"
+    ).fetchall()
+    papers = store.conn.execute(
+        "SELECT paper_id, measured_at FROM paper_scores ORDER BY 1"
+    ).fetchall()
+    return {"attention": rows, "papers": papers}
+
+
+def test_a_more_engaged_earlier_post_moves_the_measured_time_back() -> None:
+    store = Store.memory()
+    store.upsert_observations([post(A, "late", "alice", 0, 1, when=NOON)])
+    store.upsert_observations([post(A, "early", "alice", 0, 9, when=NOON - timedelta(days=1))])
+    assert store.measured_at(A) == NOON - timedelta(days=1)
+    assert store.score_of(A).total == 9
+    store.close()
+
+
+def _random_batch(rng: random.Random) -> list[Observation]:
+    return [
+        post(
+            f"2104.0000{rng.randint(1, 4)}",
+            f"k{rng.randint(0, 40)}",
+            rng.choice(["alice", "bob", "carol", ""]),
+            rng.randint(0, 5),
+            rng.randint(0, 9),
+            source=rng.choice(["x", "bluesky"]),
+            when=NOON + timedelta(hours=rng.randint(-48, 48)),
+            is_repost=rng.random() < 0.1,
+        )
+        for _ in range(rng.randint(1, 12))
+    ]
+
+
+def test_incremental_measured_times_equal_a_full_rescore() -> None:
+    for seed in range(40):
+        rng = random.Random(seed)
+        store = Store.memory()
+        for _ in range(rng.randint(2, 8)):
+            store.upsert_observations(_random_batch(rng))
+        incremental = _measured(store)
+        store.rescore_all()
+        assert _measured(store) == incremental, seed
+        store.close()

@@ -229,7 +229,7 @@ class Attention(Weights):
             for r in conn.execute(
                 """
                 SELECT DISTINCT a.paper_id FROM hp_before b
-                JOIN attention a ON a.paper_id = b.paper_id AND a.source = b.source
+                CROSS JOIN attention a ON a.paper_id = b.paper_id AND a.source = b.source
                 LEFT JOIN hp_after f ON f.paper_id = b.paper_id AND f.source = b.source
                 WHERE f.paper_id IS NULL
                    OR (a.measured_at = b.measured_at

@@ -63,3 +63,31 @@ def test_incremental_measured_times_equal_a_full_rescore() -> None:
         store.rescore_all()
         assert _measured(store) == incremental, seed
         store.close()
+
+
+# -- "first stored" is the order a batch gives, and a later row of the same post wins ---------
+
+B = "2104.00002"
+
+
+def test_equally_engaged_posts_of_a_paper_keep_the_order_they_came_in() -> None:
+    store = Store.memory()
+    store.upsert_observations(
+        [
+            post(B, "b1", "carol", 0, 5),
+            post(A, "a1", "zed", 0, 5),
+            post(B, "b2", "dave", 0, 5),
+            post(A, "a2", "amy", 0, 5),
+        ]
+    )
+    assert [p.url.rsplit("/", 1)[1] for p in store.top_posts(A)] == ["a1", "a2"]
+    assert [p.url.rsplit("/", 1)[1] for p in store.top_posts(B)] == ["b1", "b2"]
+    store.close()
+
+
+def test_a_post_given_twice_in_one_batch_keeps_its_later_paper() -> None:
+    store = Store.memory()
+    store.upsert_observations([post(B, "k", "alice", 0, 3), post(A, "k", "alice", 0, 4)])
+    assert store.score_of(A).total == 4
+    assert store.score_of(B).total == 0
+    store.close()

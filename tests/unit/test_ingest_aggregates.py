@@ -10,7 +10,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.domain.models import Observation
+from bot.domain.scoring import FeedBotRule, ScoringConfig
 from bot.store import Store
 from tests.helpers import post
 
@@ -19,13 +22,20 @@ NOON = datetime(2021, 4, 5, 12, 0, tzinfo=UTC)
 
 
 def _measured(store: Store) -> dict[str, object]:
+    """Every stored aggregate (scores to 6 places: sums in another order differ in the last
+    bits)."""
     rows = store.conn.execute(
-        "SELECT paper_id, source, measured_at FROM attention ORDER BY 1, 2"
+        "SELECT paper_id, source, posts, accounts, reposts, likes, replies, quotes, "
+        "round(score, 6), measured_at FROM attention ORDER BY 1, 2"
     ).fetchall()
     papers = store.conn.execute(
-        "SELECT paper_id, measured_at FROM paper_scores ORDER BY 1"
+        "SELECT paper_id, round(score, 6), reposts, likes, posts, accounts, measured_at "
+        "FROM paper_scores ORDER BY 1"
     ).fetchall()
-    return {"attention": rows, "papers": papers}
+    categories = store.conn.execute(
+        "SELECT paper_id, category, round(score, 6) FROM paper_categories ORDER BY 1, 2"
+    ).fetchall()
+    return {"attention": rows, "papers": papers, "categories": categories}
 
 
 def test_a_more_engaged_earlier_post_moves_the_measured_time_back() -> None:
@@ -53,10 +63,14 @@ def _random_batch(rng: random.Random) -> list[Observation]:
     ]
 
 
-def test_incremental_measured_times_equal_a_full_rescore() -> None:
+FEED_BOTS = ScoringConfig(feed_bots=FeedBotRule(max_links_per_day=2, weight=0.25))
+
+
+@pytest.mark.parametrize("scoring", [ScoringConfig(), FEED_BOTS], ids=["defaults", "feed-bots"])
+def test_incremental_aggregates_equal_a_full_rescore(scoring: ScoringConfig) -> None:
     for seed in range(40):
         rng = random.Random(seed)
-        store = Store.memory()
+        store = Store.memory(scoring)
         for _ in range(rng.randint(2, 8)):
             store.upsert_observations(_random_batch(rng))
         incremental = _measured(store)

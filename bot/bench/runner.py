@@ -100,6 +100,9 @@ def run_bench(scale: Scale, data_dir: Path, progress: Progress | None = None) ->
     result.figures.extend(_cold_figures(cold))
     result.figures.extend(_memory_figures(queries, naive, ingest, ceiling))
     result.figures.append(_size_figure(db, scale, ceiling))
+    from bot.bench.ingest_cost import measure_ingest_cost
+
+    result.figures.extend(measure_ingest_cost(db, scale, data_dir / "ingest-cost-bare.db", say))
     result.info["query_failures"] = queries["failures"]
     result.info["query_examples"] = queries["examples"]
     result.info["naive_counts"] = {k: len(v) for k, v in naive["latencies_ms"].items()}

@@ -23,7 +23,6 @@ from bot.store.counting import (
     CANDIDATE_COLUMNS,
     candidates_sql,
     counted_totals_sql,
-    in_day_sql,
     source_weight_sql,
 )
 from bot.store.upsert import UPSERT, upsert_row
@@ -107,13 +106,13 @@ class Attention(Weights):
             self._load_batch(rows, days)
             incremental = scoring.one_post_per_account
             if incremental:
-                self._affected_groups(rows, days)
+                self._affected_groups(rows)
                 self._group_totals("hp_before", scoring)
             else:
                 ids = sorted(set(ids) | self._papers_of_batch_and_days(days))
             self.conn.executemany(UPSERT, rows)
             if days:
-                self._reweigh_days(scoring)
+                self._reweigh_days(scoring, self._before_reweigh if incremental else None)
             if incremental:
                 self._group_totals("hp_after", scoring)
                 self._apply_group_delta(scoring)
@@ -129,8 +128,10 @@ class Attention(Weights):
     # contributions before and after, read through the index (paper_id, source, account): the
     # work is proportional to the batch. _refresh() stays the full recompute.
 
-    def _affected_groups(self, rows: Sequence[tuple[object, ...]], days: bool) -> None:
-        """Fill temp.hp_groups with the groups the rows are in now and were in before."""
+    def _affected_groups(self, rows: Sequence[tuple[object, ...]]) -> None:
+        """Fill temp.hp_groups with the groups the rows are in now and were in before (the
+        groups of other posts whose weight the feed-bot rule changes join later:
+        _reweigh_days)."""
         conn = self.conn
         totals = (  # keyed: the check for emptied (paper, source)s probes hp_after, not scans it
             "(paper_id TEXT, source TEXT, posts INTEGER, accounts INTEGER, reposts INTEGER, "
@@ -140,9 +141,12 @@ class Attention(Weights):
         for statement in (
             "CREATE TEMP TABLE IF NOT EXISTS hp_groups (paper_id TEXT, source TEXT, gkey TEXT, "
             "PRIMARY KEY (paper_id, source, gkey)) WITHOUT ROWID",
+            "CREATE TEMP TABLE IF NOT EXISTS hp_more_groups (paper_id TEXT, source TEXT, "
+            "gkey TEXT, PRIMARY KEY (paper_id, source, gkey)) WITHOUT ROWID",
             f"CREATE TEMP TABLE IF NOT EXISTS hp_before {totals}",
             f"CREATE TEMP TABLE IF NOT EXISTS hp_after {totals}",
             "DELETE FROM hp_groups",
+            "DELETE FROM hp_more_groups",
             "DELETE FROM hp_before",
             "DELETE FROM hp_after",
         ):
@@ -159,18 +163,20 @@ class Attention(Weights):
             FROM hp_batch b CROSS JOIN observations o ON o.source = b.source AND o.key = b.key
             """
         )
-        if days:
-            conn.execute(
-                f"""
-                INSERT OR IGNORE INTO hp_groups (paper_id, source, gkey)
-                SELECT o.paper_id, o.source, o.account
-                FROM hp_days d CROSS JOIN observations o ON {in_day_sql("o", "d")}
-                WHERE o.kind = 'post'
-                """
-            )
 
-    def _group_totals(self, into: str, scoring: ScoringConfig) -> None:
-        """Per (paper, source): the summed contribution of the groups in temp.hp_groups.
+    def _before_reweigh(self, scoring: ScoringConfig) -> None:
+        """Called by _reweigh_days once temp.hp_more_groups holds the groups of the posts whose
+        weight is about to change, not yet in temp.hp_groups: no row of theirs is in the batch,
+        so the upsert left them as they were, and their contribution now is their contribution
+        before. Added to hp_before, and to hp_groups for hp_after."""
+        self._group_totals("hp_before", scoring, groups="hp_more_groups", add=True)
+        self.conn.execute("INSERT OR IGNORE INTO hp_groups SELECT * FROM hp_more_groups")
+
+    def _group_totals(
+        self, into: str, scoring: ScoringConfig, groups: str = "hp_groups", add: bool = False
+    ) -> None:
+        """Per (paper, source): the summed contribution of the groups in temp.hp_groups (or
+        `groups`), written into `into` (or added to what it holds, with `add`).
 
         CROSS JOIN keeps the groups as the outer loop: without statistics the planner would
         otherwise scan observations.
@@ -178,18 +184,31 @@ class Attention(Weights):
         columns = ", ".join(f"o.{c.strip()}" for c in CANDIDATE_COLUMNS.split(","))
         candidates = f"""
             SELECT g.gkey, {columns}
-            FROM hp_groups g CROSS JOIN observations o
+            FROM {groups} g CROSS JOIN observations o
               ON o.paper_id = g.paper_id AND o.source = g.source AND o.account = g.gkey
             WHERE o.kind = 'post' AND o.account <> ''
             UNION ALL
             SELECT g.gkey, {columns}
-            FROM hp_groups g CROSS JOIN observations o
+            FROM {groups} g CROSS JOIN observations o
               ON o.source = g.source AND o.key = g.gkey AND o.paper_id = g.paper_id
             WHERE NOT (o.kind = 'post' AND o.account <> '')
         """
+        upsert = (
+            """ ON CONFLICT (paper_id, source) DO UPDATE SET
+                posts = posts + excluded.posts, accounts = accounts + excluded.accounts,
+                reposts = reposts + excluded.reposts, likes = likes + excluded.likes,
+                replies = replies + excluded.replies, quotes = quotes + excluded.quotes,
+                score = score + excluded.score,
+                measured_at = CASE WHEN excluded.measured_at IS NULL THEN measured_at
+                                   WHEN measured_at IS NULL THEN excluded.measured_at
+                                   ELSE max(measured_at, excluded.measured_at) END"""
+            if add
+            else ""
+        )
         self.conn.execute(
             f"INSERT INTO {into} (paper_id, source, posts, accounts, reposts, likes, replies, "
-            f"quotes, score, measured_at) {counted_totals_sql(candidates, scoring)}"
+            f"quotes, score, measured_at) SELECT * FROM ({counted_totals_sql(candidates, scoring)})"
+            f" WHERE 1{upsert}"
         )
 
     def _apply_group_delta(self, scoring: ScoringConfig) -> None:
@@ -221,16 +240,19 @@ class Attention(Weights):
             """
         )
         touched = [r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM hp_groups")]
-        # A (paper, source) that may have lost its last counted row: recompute those papers fully.
+        # A (paper, source) that may have lost its last counted row, or whose latest counted
+        # time may have gone back (a max cannot be taken back by a difference): recompute those
+        # papers fully.
         emptied = [
             r[0]
             for r in conn.execute(
                 """
-                SELECT DISTINCT a.paper_id FROM attention a
-                JOIN (SELECT DISTINCT paper_id, source FROM hp_before) b
-                  ON b.paper_id = a.paper_id AND b.source = a.source
-                WHERE NOT EXISTS (SELECT 1 FROM hp_after f
-                                  WHERE f.paper_id = a.paper_id AND f.source = a.source)
+                SELECT DISTINCT a.paper_id FROM hp_before b
+                CROSS JOIN attention a ON a.paper_id = b.paper_id AND a.source = b.source
+                LEFT JOIN hp_after f ON f.paper_id = b.paper_id AND f.source = b.source
+                WHERE f.paper_id IS NULL
+                   OR (a.measured_at = b.measured_at
+                       AND (f.measured_at IS NULL OR f.measured_at < b.measured_at))
                 """
             )
         ]

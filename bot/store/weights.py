@@ -6,10 +6,10 @@ and recomputed at ingest for the days a batch touches, and for every post when s
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.domain.scoring import ScoringConfig, post_weight
-from bot.store.counting import day_post_sql, in_day_sql
+from bot.store.counting import day_post_sql, group_key_sql, in_day_sql
 
 
 class Weights:
@@ -62,8 +62,13 @@ class Weights:
             """
         )
 
-    def _reweigh_days(self, scoring: ScoringConfig) -> None:
-        """The feed-bot rule over the days in temp.hp_days, and their posts' weights."""
+    def _reweigh_days(
+        self, scoring: ScoringConfig, before: Callable[[ScoringConfig], None] | None = None
+    ) -> None:
+        """The feed-bot rule over the days in temp.hp_days, and their posts' weights.
+
+        With `before`: temp.hp_more_groups gets the groups of the posts whose weight changes
+        that are not in temp.hp_groups, and `before` is called before any weight is written."""
         self.conn.execute(
             f"""
             UPDATE hp_days SET bot = (
@@ -73,17 +78,37 @@ class Weights:
             """,
             (scoring.feed_bots.max_links_per_day,),
         )
-        weight = f"""hp_post_weight(followers, {day_post_sql("observations")} AND (
-                    SELECT d.bot FROM hp_days d WHERE d.source = observations.source
-                    AND d.account = observations.account
-                    AND d.day = substr(observations.observed_at, 1, 10)))"""
-        self.conn.execute(  # only the rows whose weight changes are written
+        conn = self.conn
+        for statement in (  # the new weight of each post of those days whose weight changes
+            "CREATE TEMP TABLE IF NOT EXISTS hp_reweigh (id INTEGER PRIMARY KEY, weight REAL, "
+            "paper_id TEXT, source TEXT, gkey TEXT)",
+            "DELETE FROM hp_reweigh",
+        ):
+            conn.execute(statement)
+        conn.execute(  # one pass over the days' posts: a post's day is the hp_days row it joins
             f"""
-            UPDATE observations SET weight = {weight}
-            WHERE id IN (SELECT o.id FROM hp_days d CROSS JOIN observations o
-                         ON {in_day_sql("o", "d")})
-              AND weight <> {weight}
+            INSERT OR IGNORE INTO hp_reweigh (id, weight, paper_id, source, gkey)
+            SELECT id, new, paper_id, source, gkey FROM (
+                SELECT o.id, o.weight AS old, o.paper_id, o.source,
+                       {group_key_sql(scoring, "o")} AS gkey,
+                       hp_post_weight(o.followers, {day_post_sql("o")} AND d.bot) AS new
+                FROM hp_days d CROSS JOIN observations o ON {in_day_sql("o", "d")})
+            WHERE new <> old
             """
+        )
+        if before is not None:
+            conn.execute(
+                """
+                INSERT OR IGNORE INTO hp_more_groups (paper_id, source, gkey)
+                SELECT r.paper_id, r.source, r.gkey FROM hp_reweigh r
+                WHERE NOT EXISTS (SELECT 1 FROM hp_groups g WHERE g.paper_id = r.paper_id
+                                  AND g.source = r.source AND g.gkey = r.gkey)
+                """
+            )
+            before(scoring)
+        conn.execute(  # only the rows whose weight changes are written, by rowid
+            "UPDATE observations SET weight = (SELECT r.weight FROM hp_reweigh r "
+            "WHERE r.id = observations.id) WHERE id IN (SELECT id FROM hp_reweigh)"
         )
 
     def _papers_of_batch_and_days(self, days: bool) -> set[str]:

@@ -18,6 +18,8 @@ from bot.store import Store
 
 EXPECTED = {
     "ingest.per_second",
+    "ingest.cpu_us_per_obs",
+    "ingest.pages_per_obs",
     *(f"query.{k}.p{q}" for k in ("top_today", "top_week", "top_date") for q in (50, 99)),
     *(f"query.{k}.p{q}" for k in ("trending", "paper", "search", "top_topic") for q in (50, 99)),
     "render.text",

@@ -111,6 +111,26 @@ class Weights:
             "WHERE r.id = observations.id) WHERE id IN (SELECT id FROM hp_reweigh)"
         )
 
+    def _reweigh_all_without_reach(self, scoring: ScoringConfig) -> None:
+        """_reweigh_all when followers do not count: a post weighs one of two values (on a
+        feed-bot day or not), written by two plain UPDATEs instead of a Python call per row
+        (the bench's 30M-row build: 13 min → about a minute)."""
+        in_bot_day = f"""coalesce(({day_post_sql("observations")} AND EXISTS (
+            SELECT 1 FROM hp_days d WHERE d.source = observations.source
+            AND d.account = observations.account
+            AND d.day = substr(observations.observed_at, 1, 10))), 0)"""
+        plain = post_weight(None, scoring, feed_bot_day=False)
+        self.conn.execute(
+            f"UPDATE observations SET weight = ? WHERE weight <> ? AND NOT {in_bot_day}",
+            (plain, plain),
+        )
+        if scoring.feed_bots.enabled:
+            bot = post_weight(None, scoring, feed_bot_day=True)
+            self.conn.execute(
+                f"UPDATE observations SET weight = ? WHERE weight <> ? AND {in_bot_day}",
+                (bot, bot),
+            )
+
     def _papers_of_batch_and_days(self, days: bool) -> set[str]:
         """Before an upsert: the papers its rows were about, and of the posts of its days."""
         found = {
@@ -144,6 +164,9 @@ class Weights:
                 """,
                 (scoring.feed_bots.max_links_per_day,),
             )
+        if not scoring.reach_weighting:
+            self._reweigh_all_without_reach(scoring)
+            return
         self.conn.execute(
             f"""
             UPDATE observations SET weight = w.weight

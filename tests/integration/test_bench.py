@@ -110,6 +110,7 @@ def _snapshot(store: Store) -> tuple[list[tuple[object, ...]], ...]:
         ScoringConfig(excluded_accounts=frozenset({"bot"})),
         ScoringConfig(reposts_are_posts=True, reach_weighting=True, source_weights={"x": 2.0}),
         ScoringConfig(reach_weighting=True, feed_bots=FeedBotRule(max_links_per_day=1)),
+        ScoringConfig(feed_bots=FeedBotRule(max_links_per_day=1, weight=0.3)),
     ],
 )
 def test_incremental_ingest_equals_a_full_rescore(scoring: ScoringConfig) -> None:

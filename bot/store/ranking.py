@@ -35,6 +35,10 @@ class Ranking:
         @property
         def scoring(self) -> ScoringConfig: ...
 
+        def measured_at_of(self, ids: Iterable[str]) -> dict[str, datetime | None]: ...
+
+        def posts_of(self, ids: Iterable[str], limit: int = 10) -> dict[str, tuple[Post, ...]]: ...
+
     def top(
         self,
         start: date,
@@ -142,40 +146,11 @@ class Ranking:
         return {pid: combine(parts.get(pid, ()), scoring) for pid in ids}
 
     def measured_at(self, arxiv_id: str) -> datetime | None:
-        row = self.conn.execute(
-            "SELECT measured_at FROM paper_scores WHERE paper_id = ?", (arxiv_id,)
-        ).fetchone()
-        return parse_time(row[0]) if row else None
+        return self.measured_at_of([arxiv_id]).get(arxiv_id)
 
     def top_posts(self, arxiv_id: str, limit: int = 10) -> list[Post]:
         """The posts shown with a paper: display order for embeds, then the most engaged."""
-        rows = self.conn.execute(
-            """
-            SELECT source, url, author_name, author_handle, text, observed_at, lang, html,
-                   reposts, likes
-            FROM observations
-            WHERE paper_id = ? AND kind IN ('post', 'embed') AND url <> ''
-              AND account NOT IN (SELECT account FROM excluded_accounts)
-            ORDER BY reposts + likes DESC, id
-            LIMIT ?
-            """,
-            (arxiv_id, limit),
-        ).fetchall()
-        return [
-            Post(
-                source=r[0],
-                url=r[1],
-                author_name=r[2],
-                author_handle=r[3],
-                text=r[4],
-                posted=parse_time(r[5]),
-                lang=r[6],
-                html=r[7],
-                reposts=r[8],
-                likes=r[9],
-            )
-            for r in rows
-        ]
+        return list(self.posts_of([arxiv_id], limit)[arxiv_id])
 
     # -- listing dates -------------------------------------------------------------------------
 

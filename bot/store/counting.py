@@ -21,11 +21,13 @@ def group_key_sql(scoring: ScoringConfig, o: str = "o") -> str:
     return f"CASE WHEN {o}.kind = 'post' AND {o}.account <> '' THEN {o}.account ELSE {o}.key END"
 
 
-def candidates_sql(scoring: ScoringConfig, where: str, o: str = "o") -> str:
-    """Candidate rows (gkey + CANDIDATE_COLUMNS) from `observations {o} WHERE {where}`."""
+def candidates_sql(scoring: ScoringConfig, where: str, o: str = "o", join: str = "") -> str:
+    """Candidate rows (gkey + CANDIDATE_COLUMNS) from `observations {o} {join} WHERE {where}`
+    (`join`: a filtering join that matches each observation at most once)."""
     columns = ", ".join(f"{o}.{c.strip()}" for c in CANDIDATE_COLUMNS.split(","))
     return (
-        f"SELECT {group_key_sql(scoring, o)} AS gkey, {columns} FROM observations {o} WHERE {where}"
+        f"SELECT {group_key_sql(scoring, o)} AS gkey, {columns} FROM observations {o} {join} "
+        f"WHERE {where}"
     )
 
 

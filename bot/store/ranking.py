@@ -15,7 +15,7 @@ from bot.domain.scoring import ScoringConfig, combine
 from bot.store.attention import BATCH, _chunks
 from bot.store.categories import category_keys
 from bot.store.codec import parse_date, parse_time, time_text
-from bot.store.counting import candidates_sql, counted_totals_sql, source_weight_sql
+from bot.store.counting import candidates_sql, counted_scores_sql, source_weight_sql
 from bot.store.topics import matching_clause, top_matching
 
 
@@ -112,7 +112,7 @@ class Ranking:
             where += clause
             params.extend(clause_params)
         params.append(limit)
-        totals = counted_totals_sql(candidates_sql(scoring, where, join=join), scoring)
+        totals = counted_scores_sql(candidates_sql(scoring, where, join=join), scoring)
         rows = self.conn.execute(
             f"SELECT a.paper_id, sum(a.score * {source_weight_sql(scoring)}) AS s "
             f"FROM ({totals}) a GROUP BY a.paper_id ORDER BY s DESC, a.paper_id LIMIT ?",

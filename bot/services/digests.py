@@ -120,6 +120,8 @@ class DigestQueries:
         papers = self.store.get_papers(ids)
         scores = self.store.scores_of(ids)
         discussions = self.store.discussions_of(ids)
+        posts = self.store.posts_of(ids, self.settings.posts_per_item)
+        measured = self.store.measured_at_of(ids)
         items = []
         for rank, paper_id in enumerate(ids, start=1):
             paper = papers.get(paper_id) or Paper(arxiv_id=paper_id, title="")
@@ -128,8 +130,8 @@ class DigestQueries:
                     rank=rank,
                     paper=paper,
                     score=scores[paper_id],
-                    posts=tuple(self.store.top_posts(paper_id, self.settings.posts_per_item)),
-                    measured_at=self.store.measured_at(paper_id),
+                    posts=posts[paper_id],
+                    measured_at=measured.get(paper_id),
                     discussions=discussions.get(paper_id, ()),
                 )
             )

@@ -21,29 +21,23 @@ def group_key_sql(scoring: ScoringConfig, o: str = "o") -> str:
     return f"CASE WHEN {o}.kind = 'post' AND {o}.account <> '' THEN {o}.account ELSE {o}.key END"
 
 
-def candidates_sql(scoring: ScoringConfig, where: str, o: str = "o") -> str:
-    """Candidate rows (gkey + CANDIDATE_COLUMNS) from `observations {o} WHERE {where}`."""
+def candidates_sql(scoring: ScoringConfig, where: str, o: str = "o", join: str = "") -> str:
+    """Candidate rows (gkey + CANDIDATE_COLUMNS) from `observations {o} {join} WHERE {where}`
+    (`join`: a filtering join that matches each observation at most once)."""
     columns = ", ".join(f"{o}.{c.strip()}" for c in CANDIDATE_COLUMNS.split(","))
     return (
-        f"SELECT {group_key_sql(scoring, o)} AS gkey, {columns} FROM observations {o} WHERE {where}"
+        f"SELECT {group_key_sql(scoring, o)} AS gkey, {columns} FROM observations {o} {join} "
+        f"WHERE {where}"
     )
 
 
-def counted_totals_sql(candidates: str, scoring: ScoringConfig) -> str:
-    """Per (paper, source) totals of the rows that count among `candidates` (rows with a gkey
-    and CANDIDATE_COLUMNS): only posts and aggregates, reposts only if they are posts, no
-    excluded account, and of each (paper, source, gkey) only the most engaged row (ties: the
-    first stored). Columns: paper_id, source, posts, accounts, reposts, likes, replies, quotes,
-    score (before source weights), measured_at."""
+def counted_rows_sql(candidates: str, scoring: ScoringConfig) -> str:
+    """The rows that count among `candidates` (rows with a gkey and CANDIDATE_COLUMNS): only
+    posts and aggregates, reposts only if they are posts, no excluded account, and of each
+    (paper, source, gkey) only the most engaged row (ties: the first stored)."""
     reposts_count = int(scoring.reposts_are_posts)
     return f"""
-        SELECT paper_id, source, sum(kind = 'post') AS posts,
-               count(DISTINCT CASE WHEN kind = 'post' AND account <> '' THEN account END)
-                   AS accounts,
-               sum(reposts) AS reposts, sum(likes) AS likes, sum(replies) AS replies,
-               sum(quotes) AS quotes, sum((reposts + likes) * weight) AS score,
-               max(observed_at) AS measured_at
-        FROM (
+        SELECT * FROM (
             SELECT c.*, row_number() OVER (
                 PARTITION BY c.paper_id, c.source, c.gkey
                 ORDER BY c.reposts + c.likes DESC, c.id) AS rank_in_group
@@ -53,6 +47,31 @@ def counted_totals_sql(candidates: str, scoring: ScoringConfig) -> str:
               AND c.account NOT IN (SELECT account FROM excluded_accounts)
         )
         WHERE rank_in_group = 1
+    """
+
+
+def counted_totals_sql(candidates: str, scoring: ScoringConfig) -> str:
+    """Per (paper, source) totals of the rows that count among `candidates` (counted_rows_sql).
+    Columns: paper_id, source, posts, accounts, reposts, likes, replies, quotes, score (before
+    source weights), measured_at."""
+    return f"""
+        SELECT paper_id, source, sum(kind = 'post') AS posts,
+               count(DISTINCT CASE WHEN kind = 'post' AND account <> '' THEN account END)
+                   AS accounts,
+               sum(reposts) AS reposts, sum(likes) AS likes, sum(replies) AS replies,
+               sum(quotes) AS quotes, sum((reposts + likes) * weight) AS score,
+               max(observed_at) AS measured_at
+        FROM ({counted_rows_sql(candidates, scoring)})
+        GROUP BY paper_id, source
+    """
+
+
+def counted_scores_sql(candidates: str, scoring: ScoringConfig) -> str:
+    """counted_totals_sql's paper_id, source and score alone (what a ranking reads): no
+    distinct-account count to sort for."""
+    return f"""
+        SELECT paper_id, source, sum((reposts + likes) * weight) AS score
+        FROM ({counted_rows_sql(candidates, scoring)})
         GROUP BY paper_id, source
     """
 

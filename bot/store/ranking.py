@@ -15,7 +15,7 @@ from bot.domain.scoring import ScoringConfig, combine
 from bot.store.attention import BATCH, _chunks
 from bot.store.categories import category_keys
 from bot.store.codec import parse_date, parse_time, time_text
-from bot.store.counting import candidates_sql, counted_totals_sql, source_weight_sql
+from bot.store.counting import candidates_sql, counted_scores_sql, source_weight_sql
 from bot.store.topics import matching_clause, top_matching
 
 
@@ -34,6 +34,10 @@ class Ranking:
 
         @property
         def scoring(self) -> ScoringConfig: ...
+
+        def measured_at_of(self, ids: Iterable[str]) -> dict[str, datetime | None]: ...
+
+        def posts_of(self, ids: Iterable[str], limit: int = 10) -> dict[str, tuple[Post, ...]]: ...
 
     def top(
         self,
@@ -89,10 +93,15 @@ class Ranking:
         scoring = self.scoring
         params: list[object] = [time_text(since), time_text(until)]
         where = "o.observed_at >= ? AND o.observed_at < ?"
-        if categories:
-            cats = category_keys(categories)
-            # EXISTS per row (not IN a list of every paper of the category): the scan is driven
-            # by the time window, each candidate checked with one primary-key probe.
+        join = ""
+        cats = category_keys(categories) if categories else []
+        if len(cats) == 1:
+            # The scan is driven by the time window (not by every paper of the category), each
+            # row checked with one probe of the covering (paper_id, category) index; a join, as
+            # (category, paper_id) is unique: a quarter cheaper than EXISTS per row.
+            join = "CROSS JOIN paper_categories pc ON pc.category = ? AND pc.paper_id = o.paper_id"
+            params.insert(0, cats[0])
+        elif cats:
             where += (
                 f" AND EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = o.paper_id "
                 f"AND pc.category IN ({','.join('?' * len(cats))}))"
@@ -103,7 +112,7 @@ class Ranking:
             where += clause
             params.extend(clause_params)
         params.append(limit)
-        totals = counted_totals_sql(candidates_sql(scoring, where), scoring)
+        totals = counted_scores_sql(candidates_sql(scoring, where, join=join), scoring)
         rows = self.conn.execute(
             f"SELECT a.paper_id, sum(a.score * {source_weight_sql(scoring)}) AS s "
             f"FROM ({totals}) a GROUP BY a.paper_id ORDER BY s DESC, a.paper_id LIMIT ?",
@@ -142,40 +151,11 @@ class Ranking:
         return {pid: combine(parts.get(pid, ()), scoring) for pid in ids}
 
     def measured_at(self, arxiv_id: str) -> datetime | None:
-        row = self.conn.execute(
-            "SELECT measured_at FROM paper_scores WHERE paper_id = ?", (arxiv_id,)
-        ).fetchone()
-        return parse_time(row[0]) if row else None
+        return self.measured_at_of([arxiv_id]).get(arxiv_id)
 
     def top_posts(self, arxiv_id: str, limit: int = 10) -> list[Post]:
         """The posts shown with a paper: display order for embeds, then the most engaged."""
-        rows = self.conn.execute(
-            """
-            SELECT source, url, author_name, author_handle, text, observed_at, lang, html,
-                   reposts, likes
-            FROM observations
-            WHERE paper_id = ? AND kind IN ('post', 'embed') AND url <> ''
-              AND account NOT IN (SELECT account FROM excluded_accounts)
-            ORDER BY reposts + likes DESC, id
-            LIMIT ?
-            """,
-            (arxiv_id, limit),
-        ).fetchall()
-        return [
-            Post(
-                source=r[0],
-                url=r[1],
-                author_name=r[2],
-                author_handle=r[3],
-                text=r[4],
-                posted=parse_time(r[5]),
-                lang=r[6],
-                html=r[7],
-                reposts=r[8],
-                likes=r[9],
-            )
-            for r in rows
-        ]
+        return list(self.posts_of([arxiv_id], limit)[arxiv_id])
 
     # -- listing dates -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from bot.domain.models import Paper
 from bot.domain.scoring import ScoringConfig
 from bot.store.attention import BATCH, Attention
+from bot.store.cards import Cards
 from bot.store.categories import indexed_categories
 from bot.store.codec import (
     date_text,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Store(Attention, Ranking, Search, Timeline, Discussions):
+class Store(Attention, Ranking, Search, Timeline, Discussions, Cards):
     """One SQLite database, shareable by the threads of one process.
 
     Each thread reads and writes through its own connection (opened lazily); write transactions

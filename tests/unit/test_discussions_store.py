@@ -66,3 +66,37 @@ def test_discussions_are_the_rules_pick_with_ties_missing_links_and_exclusions()
             store.upsert_observations(batch)
         assert store.discussions_of(ids) == _by_rule(store), seed
         store.close()
+
+
+def test_discussions_pick_by_the_rule_with_huge_counters_and_ids() -> None:
+    """The one-pass pick packs (engagement, first stored) into one integer: counters too large
+    for it, or ids from 2**32 on, still get the rule's pick."""
+    base = datetime(2021, 4, 5, tzinfo=UTC)
+    store = Store.memory()
+    rows = [
+        ("twitter", "t1", 2**40, 0, "https://twitter.example/1"),
+        ("twitter", "t2", 2**40 - 1, 5, "https://twitter.example/2"),
+        ("bluesky", "b1", 3, 0, "https://bsky.example/1"),
+        ("bluesky", "b2", 3, 0, "https://bsky.example/2"),
+        ("mastodon", "m1", 8, 0, "https://mastodon.example/1"),
+        ("mastodon", "m2", 7, 0, "https://mastodon.example/2"),
+    ]
+    store.upsert_observations(
+        Observation(
+            source=source,
+            key=key,
+            arxiv_id="2104.00001",
+            kind="post",
+            observed_at=base,
+            account=key,
+            likes=likes,
+            reposts=reposts,
+            post=Post(source=source, url=url),
+        )
+        for source, key, likes, reposts, url in rows
+    )
+    assert store.discussions_of(["2104.00001"]) == _by_rule(store)
+    # the most engaged Mastodon post gets an id beyond what the packed integer holds
+    store.conn.execute("UPDATE observations SET id = ? WHERE key = 'm1'", (2**33 + 1,))
+    assert store.discussions_of(["2104.00001"]) == _by_rule(store)
+    assert store.discussions_of(["2104.00001"])["2104.00001"][2].url.endswith("/1")

@@ -15,22 +15,22 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Config, default_database, load_config
 from bot.domain.errors import ConfigError
-from bot.domain.models import Paper
-from bot.ports import Adapter, Publisher
 from bot.services.alerts import AlertService
 from bot.services.engine import Engine, EngineSettings
-from bot.services.lookups import PaperFetch
 from bot.services.rate_limits import RateLimiter, RateLimits
 from bot.services.subscriptions import SubscriptionService
-from bot.sources.attention.config import LISTENERS, listeners
 from bot.store import Store
 
-if TYPE_CHECKING:  # imported where used: `hotpapers ask` starts without asyncio or the scheduler
+if TYPE_CHECKING:  # imported where used: `hotpapers ask` starts without asyncio, the scheduler
+    # or the sources' settings (tests/unit/test_import_diet.py)
     import asyncio
 
+    from bot.domain.models import Paper
+    from bot.ports import Adapter, Publisher
     from bot.scheduler import Scheduler
     from bot.services.alert_check import AlertChecker
     from bot.services.ingest import Jobs
+    from bot.services.lookups import PaperFetch
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,8 @@ class Running:
 
     def listener_names(self) -> list[str]:
         """Source listeners run like adapters (bluesky-jetstream for [sources.bluesky])."""
+        from bot.sources.attention.config import listeners
+
         return listeners(self.app.config.sources, str(self.app.config.path or "config"))
 
     async def run(self) -> int:
@@ -204,6 +206,8 @@ class Running:
 
     def _chatting(self, tasks: set[asyncio.Task[None]]) -> bool:
         """Whether an adapter other than a source listener still runs."""
+        from bot.sources.attention.config import LISTENERS
+
         quiet = {f"adapter {name}" for name in LISTENERS}
         return any(task.get_name() not in quiet for task in tasks)
 
@@ -214,6 +218,7 @@ class Running:
 
     async def _load(self, name: str) -> Adapter:
         from adapters import AdapterContext, loader
+        from bot.sources.attention.config import LISTENERS
 
         config = self.app.config
         where = f"{config.path or 'config'} [adapters.{name}]"

@@ -84,8 +84,34 @@ def checked_config(config_path: Path | None) -> Config:
     return config
 
 
+# Subcommands defined in their own modules, imported only when invoked (or listed by --help):
+# `hotpapers ask` does not pay for ingest, serve, site, bench... (click's lazy-group pattern).
+LAZY_COMMANDS = {
+    "bench": "bot.cli.bench",
+    "bluesky": "bot.cli.bluesky",
+    "ingest": "bot.cli.ingest",
+    "serve": "bot.cli.serve",
+    "site": "bot.cli.site",
+    "subscriptions": "bot.cli.subscriptions",
+}
+
+
 class Group(click.Group):
-    """The one place where a database that cannot be used becomes a one-line error (exit 1)."""
+    """The one place where a database that cannot be used becomes a one-line error (exit 1).
+
+    Also the lazy group: LAZY_COMMANDS are listed by name and imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = LAZY_COMMANDS.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            from importlib import import_module
+
+            command = getattr(import_module(module), cmd_name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         import sqlite3
@@ -325,23 +351,8 @@ def _zone(tz: str | None) -> str | None:
     return tz
 
 
-def _register() -> None:
-    from bot.cli.bench import bench
-    from bot.cli.bluesky import bluesky
-    from bot.cli.ingest import ingest
-    from bot.cli.serve import serve
-    from bot.cli.site import site
-    from bot.cli.subscriptions import subscriptions
-
-    for command in (bench, bluesky, ingest, serve, site, subscriptions):
-        cli.add_command(command)
-
-
 def main() -> None:
     cli(prog_name="hotpapers")
-
-
-_register()
 
 
 if __name__ == "__main__":

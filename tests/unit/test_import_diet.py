@@ -46,6 +46,8 @@ ELSEWHERE = {
     "bot.cli.doctor",
     "bot.config_check",  # secrets to redact come only from [adapters.*] and [sources.*]
     "bot.scheduler",
+    "bot.services.alerts",  # built on the first alert command (bot/app.py)
+    "bot.services.subscriptions",  # built on the first subscription command, or by `run`
     "bot.services.delivery",
     "bot.services.ingest",
     "bot.services.importer",
@@ -57,7 +59,7 @@ ELSEWHERE = {
 }
 
 PROBE = """
-import json, sys
+import gc, json, sys
 sys.argv = ["hotpapers", "ask", "--db", sys.argv[1], "top 5 cs.CV today"]
 from bot.cli.main import main
 try:
@@ -66,11 +68,11 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "gc": gc.isenabled()}))
 """
 
 
-def _ask_modules(db: Path) -> tuple[int, list[str], str]:
+def _ask_modules(db: Path) -> tuple[int, list[str], str, bool]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(db)],
         cwd=REPO,
@@ -80,16 +82,17 @@ def _ask_modules(db: Path) -> tuple[int, list[str], str]:
     )
     *answer, last = done.stdout.strip().splitlines()
     probe = json.loads(last)
-    return probe["code"], probe["modules"], "\n".join(answer)
+    return probe["code"], probe["modules"], "\n".join(answer), probe["gc"]
 
 
 def test_ask_imports_neither_sdks_nor_other_commands(tmp_path: Path) -> None:
     db = tmp_path / "sample.db"
     db.write_bytes(gzip.decompress(sample_archive().read_bytes()))
     Store.open(db, read_only=False).close()  # migrated here: ask finds it current
-    code, modules, answer = _ask_modules(db)
+    code, modules, answer, collecting = _ask_modules(db)
     assert code == 0, answer
     assert answer.startswith("Hot Papers "), answer
+    assert collecting  # the garbage collector, off during start-up, is on again
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     elsewhere = sorted(set(modules) & ELSEWHERE)
     assert heavy == []
@@ -109,3 +112,23 @@ def test_a_lazy_subcommand_runs_and_answers_its_help() -> None:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert result.output.startswith("Usage: ") and f" {name} " in result.output.splitlines()[0]
+
+
+def test_other_commands_run_with_the_garbage_collector_on() -> None:
+    """Only ask and digest start without collections (until their app is built)."""
+    code = (
+        "import gc, sys, click\n"
+        "from bot.cli.main import cli, main\n"
+        "seen = []\n"
+        "cli.add_command(click.command('probe')(lambda: seen.append(gc.isenabled())))\n"
+        "sys.argv = ['hotpapers', 'probe']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(seen, gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[True] True"

@@ -373,8 +373,8 @@ _QUIET_START = [False]
 def main() -> None:
     """The `hotpapers` command. Start-up (importing the core, building the app) allocates
     thousands of long-lived objects (classes, functions, dataclass methods) and no garbage
-    cycles: for `ask` and `digest` the collections those allocations trigger would cost about
-    14 million instructions (3-4 ms), so the collector is off until the app is built, then
+    cycles: for `ask` and `digest` the collections those allocations trigger cost about
+    30 million instructions (about 8 ms), so the collector is off until the app is built, then
     frozen (start-up objects are never scanned again) and on. Other commands turn it on at once."""
     _QUIET_START[0] = gc.isenabled()
     gc.disable()

@@ -9,28 +9,29 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Config, default_database, load_config
 from bot.domain.errors import ConfigError
-from bot.domain.models import Paper
-from bot.ports import Adapter, Publisher
-from bot.services.alerts import AlertService
 from bot.services.engine import Engine, EngineSettings
-from bot.services.lookups import PaperFetch
 from bot.services.rate_limits import RateLimiter, RateLimits
-from bot.services.subscriptions import SubscriptionService
-from bot.sources.attention.config import LISTENERS, listeners
 from bot.store import Store
 
-if TYPE_CHECKING:  # imported where used: `hotpapers ask` starts without asyncio or the scheduler
+if TYPE_CHECKING:  # imported where used: `hotpapers ask` starts without asyncio, the scheduler,
+    # the sources' settings, the subscription or alert services (tests/unit/test_import_diet.py)
     import asyncio
 
+    from bot.commands.types import Command
+    from bot.domain.models import Paper, Reply, Request
+    from bot.ports import Adapter, Publisher
     from bot.scheduler import Scheduler
     from bot.services.alert_check import AlertChecker
+    from bot.services.alerts import AlertService
     from bot.services.ingest import Jobs
+    from bot.services.lookups import PaperFetch
+    from bot.services.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,35 @@ class App:
     config: Config
     store: Store
     engine: Engine
-    subscriptions: SubscriptionService
+    timezone: str = "UTC"  # the default timezone of subscriptions made in chat
+    _subscriptions: SubscriptionService | None = field(default=None, repr=False)
+    _alerts: AlertService | None = field(default=None, repr=False)
+
+    @property
+    def subscriptions(self) -> SubscriptionService:
+        """The subscription service, built on first use: `hotpapers ask "top ..."` never
+        imports it (nor the alert service below)."""
+        if self._subscriptions is None:
+            from bot.services.subscriptions import SubscriptionService
+
+            self._subscriptions = SubscriptionService(self.store, default_timezone=self.timezone)
+        return self._subscriptions
+
+    @property
+    def alerts(self) -> AlertService:
+        if self._alerts is None:
+            from bot.services.alerts import AlertService
+
+            self._alerts = AlertService(self.store)
+        return self._alerts
+
+    def handle_subscriptions(self, command: Command, request: Request) -> Reply:
+        """The engine's handler of subscribe, unsubscribe, subscriptions."""
+        return self.subscriptions(command, request)
+
+    def handle_alerts(self, command: Command, request: Request) -> Reply:
+        """The engine's handler of alert, alerts, unalert."""
+        return self.alerts(command, request)
 
     def close(self) -> None:
         self.store.close()
@@ -70,7 +99,6 @@ def build_app(
     store = Store.open(database_path(config, db), config.scoring)
     if not config.is_default:  # a config file's scoring is the one in force (rescores on change)
         store.apply_scoring(config.scoring)
-    subscriptions = SubscriptionService(store, default_timezone=config.timezone)
     engine = Engine(
         store,
         EngineSettings(
@@ -81,8 +109,6 @@ def build_app(
             team_weight=config.team_weight,
             public_url=_public_url(config),
         ),
-        subscriptions=subscriptions,
-        alerts=AlertService(store),
         paper_fetch=_arxiv_fetch(config),
         limiter=RateLimiter(
             RateLimits(
@@ -91,7 +117,10 @@ def build_app(
             )
         ),
     )
-    return App(config=config, store=store, engine=engine, subscriptions=subscriptions)
+    app = App(config=config, store=store, engine=engine, timezone=config.timezone)
+    engine.subscriptions = app.handle_subscriptions  # the services are built on first use
+    engine.alerts = app.handle_alerts
+    return app
 
 
 def _public_url(config: Config) -> str | None:
@@ -158,6 +187,8 @@ class Running:
 
     def listener_names(self) -> list[str]:
         """Source listeners run like adapters (bluesky-jetstream for [sources.bluesky])."""
+        from bot.sources.attention.config import listeners
+
         return listeners(self.app.config.sources, str(self.app.config.path or "config"))
 
     async def run(self) -> int:
@@ -204,6 +235,8 @@ class Running:
 
     def _chatting(self, tasks: set[asyncio.Task[None]]) -> bool:
         """Whether an adapter other than a source listener still runs."""
+        from bot.sources.attention.config import LISTENERS
+
         quiet = {f"adapter {name}" for name in LISTENERS}
         return any(task.get_name() not in quiet for task in tasks)
 
@@ -214,6 +247,7 @@ class Running:
 
     async def _load(self, name: str) -> Adapter:
         from adapters import AdapterContext, loader
+        from bot.sources.attention.config import LISTENERS
 
         config = self.app.config
         where = f"{config.path or 'config'} [adapters.{name}]"

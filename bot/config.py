@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import difflib
 import math
 import os
 import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +118,8 @@ def decode(raw: bytes, path: Path) -> str:
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomllib  # here: `hotpapers ask --db` without a config file never parses TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -158,6 +158,8 @@ def _place(at: tuple[str | int, ...]) -> str:
 
 def did_you_mean(word: str, known: Iterable[str], template: str = "'{}'") -> str:
     """ "; did you mean 'x'?" for the closest known name, or "; known: a, b, c"."""
+    import difflib
+
     names = sorted(set(known))
     lowered = {n.lower(): n for n in names}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)

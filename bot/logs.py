@@ -93,10 +93,12 @@ def configure_logging(
 ) -> None:
     """The level from `[bot] log_level` (DEBUG with -v: `verbose`, or the CLI's flag when None;
     WARNING with no config file, so the console stays clean); the config's secrets redacted."""
-    from bot.config_check import secret_variables
-
     env = os.environ if env is None else env
-    secrets = [env[name] for name in secret_variables(config) if env.get(name)]
+    secrets: list[str] = []
+    if config.adapters or config.sources:  # only their tables name secrets
+        from bot.config_check import secret_variables
+
+        secrets = [env[name] for name in secret_variables(config) if env.get(name)]
     if verbose if verbose is not None else _verbose:
         level: int | str = logging.DEBUG
     else:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
-import json
 import logging
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -15,6 +13,9 @@ log = logging.getLogger(__name__)
 # `physics` is both a group and an archive; as a filter it means the archive (physics.*).
 # The whole group is reachable as `grp_physics`.
 _GROUP_PREFIX = "grp_"
+# Read next to the package, not through importlib.resources: that import alone (tempfile,
+# shutil, zipfile...) cost `hotpapers ask` more than reading and parsing the file does.
+_DATA = Path(__file__).resolve().parent.parent / "data" / "taxonomy.json"
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class _Taxonomy:
 
 @functools.cache
 def _raw() -> dict[str, Any]:
-    text = resources.files("bot").joinpath("data/taxonomy.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    import json
+
+    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
     return data
 
 
@@ -134,6 +136,8 @@ def suggest(token: str) -> str | None:
     """The closest known category or archive, for "did you mean"; None if nothing is close."""
     if not isinstance(token, str) or not token.strip() or len(token) > 40:
         return None
+    import difflib
+
     low = token.strip().lower()
     pool = _suggestion_pool()
     found = difflib.get_close_matches(low, list(pool), n=1, cutoff=0.6)

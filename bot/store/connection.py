@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,7 +106,7 @@ def begin(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
 
 @contextmanager
 def savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    name = f"hp_{secrets.token_hex(8)}"
+    name = f"hp_{os.urandom(8).hex()}"  # unique; not `secrets`, slow to import
     conn.execute(f"SAVEPOINT {name}")
     try:
         yield

@@ -22,7 +22,7 @@ _URL = re.compile(r"https?://[^\s]+")
 _BARE = re.compile(r"(?<![\w@.-])(?:[\w-]+\.)+[a-zA-Z]{2,}(?:/[^\s]*)?")
 # X and Mastodon treat both @ and the fullwidth ＠ (U+FF20) as mention signs: neither survives
 # in front of a name in outside text.
-_MENTION = re.compile("[@\uff20](?=[\\w.])")
+_MENTION = re.compile("[@\uff20]+(?=[\\w.])")  # the whole run: "@@x" must not leave "@x"
 # X's "light" ranges (twitter-text v3 config): these weigh 1, everything else 2.
 _LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 _ZWJ = "\u200d"

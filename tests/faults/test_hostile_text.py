@@ -283,6 +283,12 @@ def test_generated_hostile_text_is_harmless_everywhere(text: str) -> None:
     check_everything(hostile_digest(text, items=2))
 
 
+def test_doubled_mention_signs_cannot_leave_a_mention_behind() -> None:
+    """Found by hypothesis: dropping one sign of "@@everyone" left "@everyone"."""
+    for text in ("@@everyone", "@\uff20everyone", "@\u200b@everyone", "@@@alice"):
+        check_everything(hostile_digest(text, items=2))
+
+
 def test_slack_shows_mentions_as_typed() -> None:
     [message] = sl.reply_messages(Reply(text="hi <!channel> <@U123> <http://evil|arxiv.org>"))
     text = _mrkdwn_texts(list(message.blocks))[0]

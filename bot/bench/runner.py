@@ -200,6 +200,7 @@ def _query_figures(queries: Mapping[str, Any], naive: Mapping[str, Any]) -> list
     figures = []
     for kind, label in QUERY_LABELS.items():
         times = queries["latencies_ms"].get(kind, [])
+        cpu = queries.get("cpu_ms", {}).get(kind, [])
         base = naive["latencies_ms"].get(kind, [])
         for q in (50, 99):
             value = percentile(times, q)
@@ -218,7 +219,8 @@ def _query_figures(queries: Mapping[str, Any], naive: Mapping[str, Any]) -> list
                     "naive GROUP BY",
                     target,
                     met,
-                    detail=f"{len(times):,} queries through the engine (parse + query + render); "
+                    detail=f"{len(times):,} queries through the engine (parse + query + render), "
+                    f"CPU time p{q} {percentile(cpu, q):.3g} ms; "
                     f"baseline: {len(base):,} naive GROUP BY over observations",
                 )
             )

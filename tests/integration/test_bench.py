@@ -60,6 +60,7 @@ def test_small_scale_reports_every_figure_with_its_baseline_and_ratio(tmp_path: 
     assert figures["web.site_build.rate"]["unit"] == "pages/s"
     assert figures["web.site_build.rate"]["value"] > 0
     assert data["info"]["query_failures"]["top_today"] == 0
+    assert "CPU time p99" in figures["query.trending.p99"]["detail"]
     assert "cs.CV" in data["info"]["query_examples"]["top_today"]
     # The generated store is built once and reused by the next run.
     built = list((tmp_path / "data").glob("small-*.db"))

@@ -113,8 +113,7 @@ class Weights:
 
     def _reweigh_all_without_reach(self, scoring: ScoringConfig) -> None:
         """_reweigh_all when followers do not count: a post weighs one of two values (on a
-        feed-bot day or not), written by two plain UPDATEs instead of a Python call per row
-        (the bench's 30M-row build: 13 min → about a minute)."""
+        feed-bot day or not), written by two plain UPDATEs instead of a Python call per row."""
         in_bot_day = f"""coalesce(({day_post_sql("observations")} AND EXISTS (
             SELECT 1 FROM hp_days d WHERE d.source = observations.source
             AND d.account = observations.account

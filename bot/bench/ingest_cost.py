@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.bench.datagen import OBSERVATION_COLUMNS, SCALES, Scale, row_to_observation
+from bot.bench.datagen import SCALES, Scale, row_to_observation
 from bot.bench.figures import Figure
 
 BATCH = 5_000  # as the ingest worker: about one source poll
@@ -112,26 +112,16 @@ def run_store(args: dict[str, Any]) -> dict[str, Any]:
 def run_bare(args: dict[str, Any]) -> dict[str, Any]:
     import sqlite3
 
-    from bot.bench.worker import _batches, _ingest_rows
+    from bot.bench.worker import _batches, _ingest_rows, bare_table
 
     scale = SCALES[args["scale"]]
     source = sqlite3.connect(args["db"])
     rows = list(_ingest_rows(source, args["count"], scale.seed))
     source.close()
     target = Path(args["target"])
-    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-        leftover.unlink(missing_ok=True)
-    conn = sqlite3.connect(target, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
-    conn.execute(f"CREATE TABLE observations ({', '.join(OBSERVATION_COLUMNS)})")
+    conn, insert = bare_table(target, "wal_autocheckpoint = 0")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     (page_size,) = conn.execute("PRAGMA page_size").fetchone()
-    insert = (
-        f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(OBSERVATION_COLUMNS))})"
-    )
     cpu = 0.0
     count = 0
     for batch in _batches(rows, BATCH):  # one transaction per batch, as the store commits

@@ -323,22 +323,29 @@ def _revert_ingest(store: Any) -> None:
         store.refresh_attention(ids)
 
 
+def bare_table(target: Path, *pragmas: str) -> tuple[sqlite3.Connection, str]:
+    """A new database at `target` holding a bare observations table (no index, no key), and the
+    INSERT for it: the ingest ceiling's baseline."""
+    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        leftover.unlink(missing_ok=True)
+    conn = sqlite3.connect(target, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", *pragmas):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute(f"CREATE TABLE observations ({', '.join(OBSERVATION_COLUMNS)})")
+    insert = (
+        f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(OBSERVATION_COLUMNS))})"
+    )
+    return conn, insert
+
+
 def run_executemany(args: dict[str, Any]) -> dict[str, Any]:
     scale = SCALES[args["scale"]]
     source = sqlite3.connect(args["db"])
     rows = _ingest_rows(source, args["count"], scale.seed)
     source.close()
     target = Path(args["target"])
-    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-        leftover.unlink(missing_ok=True)
-    conn = sqlite3.connect(target, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute(f"CREATE TABLE observations ({', '.join(OBSERVATION_COLUMNS)})")
-    insert = (
-        f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(OBSERVATION_COLUMNS))})"
-    )
+    conn, insert = bare_table(target)
     total = 0.0
     count = 0
     conn.execute("BEGIN")

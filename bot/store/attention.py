@@ -40,6 +40,17 @@ def _parse_scoring(text: str) -> ScoringConfig:
     return ScoringConfig.from_json(text)
 
 
+# An INSERT into a (paper, source) totals table that adds to the totals already there.
+ADD_TOTALS = """ON CONFLICT (paper_id, source) DO UPDATE SET
+    posts = posts + excluded.posts, accounts = accounts + excluded.accounts,
+    reposts = reposts + excluded.reposts, likes = likes + excluded.likes,
+    replies = replies + excluded.replies, quotes = quotes + excluded.quotes,
+    score = score + excluded.score,
+    measured_at = CASE WHEN excluded.measured_at IS NULL THEN measured_at
+                       WHEN measured_at IS NULL THEN excluded.measured_at
+                       ELSE max(measured_at, excluded.measured_at) END"""
+
+
 class Attention(Weights):
     """Store methods for observations and the aggregates kept current on every ingest."""
 
@@ -193,18 +204,7 @@ class Attention(Weights):
               ON o.source = g.source AND o.key = g.gkey AND o.paper_id = g.paper_id
             WHERE NOT (o.kind = 'post' AND o.account <> '')
         """
-        upsert = (
-            """ ON CONFLICT (paper_id, source) DO UPDATE SET
-                posts = posts + excluded.posts, accounts = accounts + excluded.accounts,
-                reposts = reposts + excluded.reposts, likes = likes + excluded.likes,
-                replies = replies + excluded.replies, quotes = quotes + excluded.quotes,
-                score = score + excluded.score,
-                measured_at = CASE WHEN excluded.measured_at IS NULL THEN measured_at
-                                   WHEN measured_at IS NULL THEN excluded.measured_at
-                                   ELSE max(measured_at, excluded.measured_at) END"""
-            if add
-            else ""
-        )
+        upsert = f" {ADD_TOTALS}" if add else ""
         self.conn.execute(
             f"INSERT INTO {into} (paper_id, source, posts, accounts, reposts, likes, replies, "
             f"quotes, score, measured_at) SELECT * FROM ({counted_totals_sql(candidates, scoring)})"
@@ -214,7 +214,7 @@ class Attention(Weights):
     def _apply_group_delta(self, scoring: ScoringConfig) -> None:
         conn = self.conn
         conn.execute(
-            """
+            f"""
             INSERT INTO attention (paper_id, source, posts, accounts, reposts, likes, replies,
                                    quotes, score, measured_at)
             SELECT paper_id, source, sum(posts), sum(accounts), sum(reposts), sum(likes),
@@ -229,14 +229,7 @@ class Attention(Weights):
                 FROM hp_before
             )
             GROUP BY paper_id, source
-            ON CONFLICT (paper_id, source) DO UPDATE SET
-                posts = posts + excluded.posts, accounts = accounts + excluded.accounts,
-                reposts = reposts + excluded.reposts, likes = likes + excluded.likes,
-                replies = replies + excluded.replies, quotes = quotes + excluded.quotes,
-                score = score + excluded.score,
-                measured_at = CASE WHEN excluded.measured_at IS NULL THEN measured_at
-                                   WHEN measured_at IS NULL THEN excluded.measured_at
-                                   ELSE max(measured_at, excluded.measured_at) END
+            {ADD_TOTALS}
             """
         )
         touched = [r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM hp_groups")]
